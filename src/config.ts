@@ -1,0 +1,145 @@
+// The environment is read once, here, into a frozen typed object. Anything invalid stops startup with a
+// message that names the variable. There is no default secret: without credentials the service only runs
+// (outside production) against the embedded Port simulator, with a secret generated for that process.
+import { z } from 'zod';
+import { CodedError } from './errors.js';
+
+export const PORT_API_URLS = { eu: 'https://api.port.io', us: 'https://api.us.port.io' } as const;
+
+export interface Config {
+  readonly port: number;
+  readonly nodeEnv: string;
+  readonly production: boolean;
+  /** Null when the service runs against the embedded simulator (no credentials, not production). */
+  readonly portCredentials: { readonly clientId: string; readonly clientSecret: string } | null;
+  readonly portApiUrl: string;
+  /** Extra accepted webhook signing secrets (rotation); the client secret is always accepted too. */
+  readonly webhookSecrets: readonly string[];
+  readonly webhookToleranceSeconds: number;
+  readonly webhookMaxBodyBytes: number;
+  readonly handlersDir: string;
+  readonly runTimeoutMs: number;
+  readonly maxConcurrentRuns: number;
+  readonly maxQueuedRuns: number;
+  readonly dataDir: string;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+  /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
+  readonly portCallBudgetMs: number;
+  readonly portFinalCallBudgetMs: number;
+}
+
+/** Every variable with its default, the source of `.env.example` and README's table. */
+export const ENV_DEFAULTS: Record<string, string> = {
+  PORT: '3000',
+  NODE_ENV: 'development',
+  PORT_CLIENT_ID: '',
+  PORT_CLIENT_SECRET: '',
+  PORT_API_URL: '',
+  PORT_REGION: 'eu',
+  PORT_WEBHOOK_SECRETS: '',
+  WEBHOOK_TOLERANCE_SECONDS: '300',
+  WEBHOOK_MAX_BODY_BYTES: '1048576',
+  HANDLERS_DIR: 'handlers',
+  RUN_TIMEOUT_MS: '900000',
+  MAX_CONCURRENT_RUNS: '16',
+  MAX_QUEUED_RUNS: '1000',
+  DATA_DIR: './data',
+  SHUTDOWN_GRACE_MS: '25000',
+  LOG_LEVEL: 'info',
+  PORT_CALL_BUDGET_MS: '30000',
+  PORT_FINAL_CALL_BUDGET_MS: '120000',
+};
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const schema = z.object({
+  PORT: int(0, 65535),
+  NODE_ENV: z.string().min(1),
+  PORT_CLIENT_ID: z.string(),
+  PORT_CLIENT_SECRET: z.string(),
+  PORT_API_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  PORT_REGION: z.enum(['eu', 'us', 'EU', 'US']),
+  PORT_WEBHOOK_SECRETS: z.string(),
+  WEBHOOK_TOLERANCE_SECONDS: int(1, 86_400),
+  WEBHOOK_MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024),
+  HANDLERS_DIR: z.string().min(1),
+  RUN_TIMEOUT_MS: int(1),
+  MAX_CONCURRENT_RUNS: int(1, 10_000),
+  MAX_QUEUED_RUNS: int(0, 1_000_000),
+  DATA_DIR: z.string().min(1),
+  SHUTDOWN_GRACE_MS: int(0),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
+  PORT_CALL_BUDGET_MS: int(100),
+  PORT_FINAL_CALL_BUDGET_MS: int(100),
+});
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const [name, fallback] of Object.entries(ENV_DEFAULTS)) {
+    const value = env[name];
+    raw[name] = value === undefined || value.trim() === '' ? fallback : value.trim();
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0]);
+    throw new CodedError('config_invalid', `${variable} is invalid: ${issue.message} (got "${raw[variable]}")`, {
+      variable,
+    });
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  const hasId = e.PORT_CLIENT_ID !== '';
+  const hasSecret = e.PORT_CLIENT_SECRET !== '';
+  if (hasId !== hasSecret) {
+    const missing = hasId ? 'PORT_CLIENT_SECRET' : 'PORT_CLIENT_ID';
+    throw new CodedError('config_invalid', `${missing} is required when the other Port credential is set`, {
+      variable: missing,
+    });
+  }
+  if (!hasId && production) {
+    throw new CodedError(
+      'config_invalid',
+      'PORT_CLIENT_ID is required with NODE_ENV=production (and PORT_CLIENT_SECRET, which also verifies webhooks)',
+      { variable: 'PORT_CLIENT_ID' },
+    );
+  }
+
+  const region = e.PORT_REGION.toLowerCase() as 'eu' | 'us';
+  const config: Config = {
+    port: e.PORT,
+    nodeEnv: e.NODE_ENV,
+    production,
+    portCredentials: hasId ? Object.freeze({ clientId: e.PORT_CLIENT_ID, clientSecret: e.PORT_CLIENT_SECRET }) : null,
+    portApiUrl: (e.PORT_API_URL || PORT_API_URLS[region]).replace(/\/+$/, ''),
+    webhookSecrets: Object.freeze(
+      e.PORT_WEBHOOK_SECRETS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+    webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+    webhookMaxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
+    handlersDir: e.HANDLERS_DIR,
+    runTimeoutMs: e.RUN_TIMEOUT_MS,
+    maxConcurrentRuns: e.MAX_CONCURRENT_RUNS,
+    maxQueuedRuns: e.MAX_QUEUED_RUNS,
+    dataDir: e.DATA_DIR,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+    portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
+    portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+  };
+  return Object.freeze(config);
+}
+
+/** A config for tests and the test kit: defaults plus overrides, still validated. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', ...overrides });
+}

@@ -1,0 +1,70 @@
+// The run journal: what was accepted, what is running, what is finished, and every report still owed to
+// Port (the outbox). SQLite implements it (sqliteStore.ts); a Redis one can follow behind this interface
+// without touching ingress, handlers or the reporter.
+import type { Invocation } from '../normalize/invocation.js';
+import type { CreateEntityOptions, DeleteEntityOptions, EntityInput, EntityWriteOptions, FinalStatus, RunPatch } from '../port/types.js';
+
+export type RunState = 'queued' | 'running' | 'finished';
+
+export interface RunRecord {
+  runId: string;
+  action: string | null;
+  invocation: Invocation;
+  synchronized: boolean;
+  state: RunState;
+  acceptedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  finalStatus: FinalStatus | null;
+  finalLabel: string | null;
+}
+
+/** One report owed to Port, in the order the handler made it. */
+export type OutboxOp =
+  | { kind: 'log'; message: string }
+  | { kind: 'patch'; body: RunPatch }
+  | { kind: 'final'; status: FinalStatus; label?: string }
+  | { kind: 'entity.create'; blueprint: string; entity: EntityInput; query: CreateEntityOptions }
+  | { kind: 'entity.replace'; blueprint: string; identifier: string; entity: EntityInput; query: EntityWriteOptions }
+  | { kind: 'entity.update'; blueprint: string; identifier: string; entity: Partial<EntityInput>; query: EntityWriteOptions }
+  | { kind: 'entity.delete'; blueprint: string; identifier: string; query: DeleteEntityOptions }
+  | { kind: 'entity.bulk'; blueprint: string; entities: EntityInput[]; query: CreateEntityOptions };
+
+export interface OutboxEntry {
+  seq: number;
+  runId: string;
+  op: OutboxOp;
+  attempts: number;
+  createdAt: number;
+}
+
+export type OpOutcome = { ok: true } | { ok: false; error: string };
+
+export interface RunStore {
+  /** Journals a new run; false when the run id was already accepted (a duplicate). */
+  accept(run: { runId: string; action: string | null; invocation: Invocation; synchronized: boolean }, now: number): boolean;
+  get(runId: string): RunRecord | undefined;
+  markStarted(runId: string, now: number): void;
+  /** Records the decided final status (its delivery is an outbox op). */
+  markFinished(runId: string, status: FinalStatus, label: string | null, now: number): void;
+  /** Runs in a state, oldest accepted first. */
+  listRuns(state: RunState): RunRecord[];
+  countRuns(state: RunState): number;
+
+  /** Appends a report to the run's outbox; returns its sequence number. */
+  appendOp(runId: string, op: OutboxOp, now: number): number;
+  /** Undelivered ops of a run, in sequence order. */
+  pendingOps(runId: string): OutboxEntry[];
+  /** Run ids with undelivered ops (for recovery). */
+  runsWithPendingOps(): string[];
+  countPendingOps(): number;
+  /** Delivered (or rejected for good, with Port's error): never sent again. */
+  completeOps(seqs: number[], outcome: OpOutcome, now: number): void;
+  noteAttempt(seq: number, error: string): void;
+  /** The last log message journaled for a run (recovery's "last progress"). */
+  lastLog(runId: string): string | null;
+
+  /** Throws unless the journal can be written (readiness). */
+  checkWritable(): void;
+  close(): void;
+}

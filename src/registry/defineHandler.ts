@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { RunContext } from '../runtime/context.js';
+
+export interface HandlerSpec<Schema extends z.ZodType | undefined = undefined> {
+  /** Port action identifier(s) this handler runs. */
+  action: string | string[];
+  /** Validates the run's inputs; ctx.inputs is typed from it. Invalid inputs end the run FAILURE naming the fields. */
+  inputs?: Schema;
+  /** Matches a Port action with "synchronized": true: Port takes the run's status from our HTTP answer. */
+  synchronized?: boolean;
+  /** Per-run deadline; default RUN_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Run again after a crash interrupted it (default: finalize FAILURE "interrupted"). Only for idempotent handlers. */
+  retryOnRestart?: boolean;
+  run(ctx: RunContext<Schema extends z.ZodType ? z.output<Schema> : Record<string, unknown>>): Promise<unknown>;
+}
+
+const HANDLER = Symbol.for('port-action-runner.handler');
+
+export interface Handler extends HandlerSpec<z.ZodType | undefined> {
+  readonly [HANDLER]: true;
+  readonly actions: readonly string[];
+}
+
+/** Marks a handler module's default export; validates the spec so a bad handler fails at startup. */
+export function defineHandler<Schema extends z.ZodType | undefined = undefined>(spec: HandlerSpec<Schema>): Handler {
+  const actions = Array.isArray(spec.action) ? spec.action : [spec.action];
+  if (actions.length === 0 || actions.some((a) => typeof a !== 'string' || a.trim() === '')) {
+    throw new TypeError('defineHandler: "action" must be a non-empty string or array of strings');
+  }
+  if (typeof spec.run !== 'function') throw new TypeError('defineHandler: "run" must be a function');
+  if (spec.timeoutMs !== undefined && !(Number.isInteger(spec.timeoutMs) && spec.timeoutMs > 0)) {
+    throw new TypeError('defineHandler: "timeoutMs" must be a positive integer');
+  }
+  if (spec.inputs !== undefined && typeof (spec.inputs as z.ZodType).safeParse !== 'function') {
+    throw new TypeError('defineHandler: "inputs" must be a zod schema');
+  }
+  return Object.freeze({ ...(spec as HandlerSpec<z.ZodType | undefined>), actions: Object.freeze([...actions]), [HANDLER]: true as const });
+}
+
+export function isHandler(value: unknown): value is Handler {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[HANDLER] === true;
+}
