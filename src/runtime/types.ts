@@ -1,0 +1,16 @@
+import type { Invocation } from '../normalize/invocation.js';
+
+export type DispatchResult =
+  | { kind: 'accepted'; runId: string }
+  | { kind: 'duplicate'; runId: string }
+  /** A synchronized run finished within the request: 200 with `result`, or 422 with the failure label. */
+  | { kind: 'sync'; runId: string; ok: true; result: unknown }
+  | { kind: 'sync'; runId: string; ok: false; label: string };
+
+/**
+ * What the ingress hands a normalized delivery to. Throws CodedError `queue_full`, `shutting_down`,
+ * `port_unavailable` (the action had to be looked up and Port was unreachable) or `unknown_run`.
+ */
+export interface Dispatcher {
+  dispatch(invocation: Invocation, meta: { requestId: string }): Promise<DispatchResult>;
+}
