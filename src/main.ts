@@ -1,0 +1,65 @@
+// Process entry (`npm start`, the container's CMD): config, start, and signals. Everything else is in server.ts.
+import { loadConfig } from './config.js';
+import { isCodedError } from './errors.js';
+import { startService } from './server.js';
+
+const REPEAT_WINDOW_MS = 1000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    // A misconfiguration: one clear line naming the variable, no stack, and no crash loop of traces.
+    console.error(`port-action-runner: configuration error: ${(err as Error).message}`);
+    process.exit(78);
+  }
+
+  let service: Awaited<ReturnType<typeof startService>>;
+  try {
+    service = await startService({ config });
+  } catch (err) {
+    const message = isCodedError(err) ? err.message : (err as Error)?.stack ?? String(err);
+    console.error(`port-action-runner: cannot start: ${message}`);
+    process.exit(isCodedError(err) ? 78 : 1);
+  }
+
+  // npm forwards a signal its process group also received, so one signal may arrive twice within a
+  // moment: only a signal well after the first one is "the second signal", which exits at once.
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (firstSignalAt === 0) {
+      firstSignalAt = now;
+      service.logger.info(`${signal} received: shutting down gracefully (send it again to exit at once)`);
+      service.stop().then(
+        () => process.exit(0),
+        (err) => {
+          service.logger.error('shutdown failed', { error: (err as Error).message });
+          process.exit(1);
+        },
+      );
+    } else if (now - firstSignalAt > REPEAT_WINDOW_MS) {
+      service.logger.warn(`${signal} received again: exiting now; the next start recovers from the journal`);
+      service.abortNow();
+      process.exit(130);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  // Under `npm start`, a SIGKILL of npm would orphan this process and keep the port and journal busy:
+  // when the parent disappears, exit as if killed with it (the next start recovers from the journal).
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) {
+        service.logger.warn('the parent npm process is gone: exiting; the next start recovers from the journal');
+        service.abortNow();
+        process.exit(137);
+      }
+    }, 500).unref();
+  }
+}
+
+void main();

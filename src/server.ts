@@ -1,0 +1,195 @@
+// Composition root: builds every module of the flow from one Config and wires them together, in the order
+// a delivery travels: ingress → dispatcher (registry, run queue, runtime) → reporter → outbox → Port client.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { systemClock, type Clock } from './clock.js';
+import { loadConfig, type Config } from './config.js';
+import { createLogger, Redactor, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createIngressApp } from './ingress/app.js';
+import { openSqliteStore } from './journal/sqliteStore.js';
+import { PortClient } from './port/client.js';
+import { PortApiError } from './port/errors.js';
+import type { PortApi } from './port/types.js';
+import { loadHandlers } from './registry/loadHandlers.js';
+import { resolveHandlersDir } from './registry/handlerSource.js';
+import { createOutbox } from './reporter/outbox.js';
+import { createRunReporter } from './reporter/runReporter.js';
+import { createDispatcher } from './runtime/dispatcher.js';
+import { recover } from './runtime/recovery.js';
+import { createRunQueue } from './runtime/runQueue.js';
+import { startSimulator } from './simulator/index.js';
+
+export interface ServiceOptions {
+  /** Parsed config; or `env` to parse (defaults to process.env). */
+  config?: Config;
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  clock?: Clock;
+  metrics?: Metrics;
+  /** Replaces the got-based client (tests wrap it to count or fail calls). */
+  portApi?: PortApi;
+}
+
+export interface Service {
+  readonly url: string;
+  readonly port: number;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Set when running against the embedded simulator (no credentials, not production). */
+  readonly simulatorUrl: string | null;
+  /** Graceful: stop accepting, let runs finish up to SHUTDOWN_GRACE_MS, finalize the rest, flush, close. */
+  stop(): Promise<void>;
+  /** Immediate: close the journal so it stays consistent; the next start recovers. */
+  abortNow(): void;
+}
+
+/** How long the outbox may keep delivering after the runs were finalized at shutdown. */
+const SHUTDOWN_FLUSH_MS = 10_000;
+
+export async function startService(opts: ServiceOptions = {}): Promise<Service> {
+  const config = opts.config ?? loadConfig(opts.env ?? process.env);
+  const clock = opts.clock ?? systemClock;
+  const redactor = new Redactor();
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, json: config.production, redactor });
+  const metrics = opts.metrics ?? createMetrics();
+
+  // Without credentials (outside production, which config refuses) the service talks to an embedded
+  // simulator with a secret generated for this process: never a default secret.
+  let credentials = config.portCredentials;
+  let portApiUrl = config.portApiUrl;
+  let simulator: Awaited<ReturnType<typeof startSimulator>> | null = null;
+  if (!credentials) {
+    credentials = { clientId: `local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(32).toString('base64url') };
+    simulator = await startSimulator({ port: 0, clientId: credentials.clientId, clientSecret: credentials.clientSecret, logger });
+    portApiUrl = simulator.url;
+  }
+  redactor.add(credentials.clientSecret);
+  for (const s of config.webhookSecrets) redactor.add(s);
+
+  const handlersDir = resolveHandlersDir(config.handlersDir);
+  const registry = await loadHandlers(handlersDir, { logger });
+  const store = openSqliteStore({ dataDir: config.dataDir });
+
+  const port: PortApi =
+    opts.portApi ??
+    new PortClient({ baseUrl: portApiUrl, credentials, logger, metrics, clock, redactor, budgetMs: config.portCallBudgetMs });
+  const outbox = createOutbox({
+    store,
+    port,
+    clock,
+    logger,
+    metrics,
+    callBudgetMs: config.portCallBudgetMs,
+    finalCallBudgetMs: config.portFinalCallBudgetMs,
+  });
+  const queue = createRunQueue({ maxConcurrent: config.maxConcurrentRuns, maxQueued: config.maxQueuedRuns, metrics });
+  const reporterFactory = (run: { runId: string; action: string | null; synchronized: boolean }) =>
+    createRunReporter({ ...run, store, outbox, logger, clock });
+
+  const lookupAction = async (runId: string) => {
+    try {
+      const run = await port.getRun(runId, { runId, budgetMs: Math.min(config.portCallBudgetMs, 10_000) });
+      return { action: run.action.identifier, blueprint: run.blueprint?.identifier ?? null };
+    } catch (err) {
+      if (err instanceof PortApiError && err.status === 404) return null;
+      throw err;
+    }
+  };
+  const dispatcher = createDispatcher({ store, registry, queue, reporterFactory, lookupAction, config, clock, logger, metrics });
+
+  const readiness = async () => {
+    const checks: Record<string, { ok: boolean; detail?: unknown }> = {};
+    checks.config = { ok: true };
+    checks.handlers = { ok: registry.actions().length > 0, detail: { actions: registry.actions().length } };
+    checks.accepting = { ok: dispatcher.accepting, ...(dispatcher.accepting ? {} : { detail: 'shutting down' }) };
+    checks.queue = { ok: dispatcher.queued < config.maxQueuedRuns || config.maxQueuedRuns === 0, detail: { queued: dispatcher.queued, max: config.maxQueuedRuns } };
+    try {
+      store.checkWritable();
+      checks.journal = { ok: true };
+    } catch (err) {
+      checks.journal = { ok: false, detail: (err as Error).message };
+    }
+    try {
+      await withTimeout(port.checkToken(), 5000);
+      checks.portToken = { ok: true };
+    } catch (err) {
+      checks.portToken = { ok: false, detail: err instanceof PortApiError ? `Port answered ${err.status || 'nothing'}` : (err as Error).message };
+    }
+    return { ok: Object.values(checks).every((c) => c.ok), checks };
+  };
+
+  const app = createIngressApp({
+    config,
+    clock,
+    logger,
+    metrics,
+    dispatcher,
+    readiness,
+    secrets: [credentials.clientSecret, ...config.webhookSecrets],
+  });
+
+  const recovered = await recover({ store, registry, dispatcher, queue, reporterFactory, logger, clock });
+  outbox.resumeAll();
+  dispatcher.start();
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const listenPort = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${listenPort}`;
+  logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
+  if (simulator) printDevInstructions(logger, url, simulator.url);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down: no new deliveries; waiting for in-flight runs', { graceMs: config.shutdownGraceMs });
+      await dispatcher.shutdown(config.shutdownGraceMs);
+      const flushed = await outbox.flush(SHUTDOWN_FLUSH_MS);
+      if (!flushed) logger.warn('some reports are still owed to Port: they stay in the journal and go out at the next start');
+      outbox.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      store.close();
+      await simulator?.close();
+      logger.info('shutdown complete');
+    })());
+
+  const abortNow = () => {
+    try {
+      outbox.stop();
+      store.close();
+    } catch {
+      // already closed: nothing left to keep consistent
+    }
+  };
+
+  return { url, port: listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function printDevInstructions(logger: Logger, url: string, simulatorUrl: string): void {
+  logger.warn(`no PORT_CLIENT_ID/PORT_CLIENT_SECRET: running against the embedded local Port simulator at ${simulatorUrl}`);
+  logger.info(
+    [
+      'Trigger the example action (the simulator creates a run and delivers it, signed, to this service):',
+      `  curl -s -X POST ${simulatorUrl}/_sim/deliver -H 'content-type: application/json' \\`,
+      `    -d '{"url":"${url}/webhook","action":"create_microservice","inputs":{"name":"my service","region":"eu-west-1"}}'`,
+      `Then see the run as Port would show it: curl -s ${simulatorUrl}/_sim/runs`,
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { ENV_DEFAULTS, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('when nothing is set, then the documented defaults apply and no credentials exist', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      portApiUrl: 'https://api.port.io',
+      webhookToleranceSeconds: 300,
+      handlersDir: 'handlers',
+      runTimeoutMs: 900_000,
+      maxConcurrentRuns: 16,
+      maxQueuedRuns: 1000,
+      dataDir: './data',
+      shutdownGraceMs: 25_000,
+      logLevel: 'info',
+      portCredentials: null,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('when PORT_REGION=us, then the US API is used; PORT_API_URL wins over the region', () => {
+    expect(loadConfig({ PORT_REGION: 'us' }).portApiUrl).toBe('https://api.us.port.io');
+    expect(loadConfig({ PORT_REGION: 'us', PORT_API_URL: 'http://127.0.0.1:9/' }).portApiUrl).toBe('http://127.0.0.1:9');
+  });
+
+  it('when a number is not a number, then startup fails naming the variable', () => {
+    expect(() => loadConfig({ MAX_CONCURRENT_RUNS: 'lots' })).toThrow(/MAX_CONCURRENT_RUNS/);
+    expect(() => loadConfig({ MAX_CONCURRENT_RUNS: '0' })).toThrow(/MAX_CONCURRENT_RUNS/);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/^PORT is invalid/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('when production has no credentials, then startup fails naming PORT_CLIENT_ID', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(expect.objectContaining({ code: 'config_invalid', details: { variable: 'PORT_CLIENT_ID' } }));
+  });
+
+  it('when only one credential is set, then startup fails naming the other', () => {
+    expect(() => loadConfig({ PORT_CLIENT_ID: 'id' })).toThrow(/PORT_CLIENT_SECRET/);
+    expect(() => loadConfig({ PORT_CLIENT_SECRET: 'secret' })).toThrow(/PORT_CLIENT_ID/);
+  });
+
+  it('when rotation secrets are listed, then they are split and trimmed', () => {
+    expect(loadConfig({ PORT_WEBHOOK_SECRETS: ' a-old-secret , b-older ,' }).webhookSecrets).toEqual(['a-old-secret', 'b-older']);
+  });
+
+  it('when .env.example is read, then it lists every variable with its default', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    for (const [name, value] of Object.entries(ENV_DEFAULTS)) {
+      expect(example).toContain(`\n${name}=${value}\n`);
+    }
+  });
+});
