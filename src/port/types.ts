@@ -45,8 +45,19 @@ export interface PortEntity {
   [key: string]: unknown;
 }
 
-/** The entity a handler writes: identifier required, the rest as Port accepts it. */
-export type EntityInput = Omit<PortEntity, 'blueprint'>;
+/**
+ * The entity a handler writes: identifier required, the rest as Port accepts it. Spelled out because
+ * `Omit<PortEntity, 'blueprint'>` collapses to the index signature (every key `unknown`, identifier optional).
+ */
+export interface EntityInput {
+  identifier: string;
+  title?: string;
+  icon?: string;
+  team?: string | string[];
+  properties?: Record<string, unknown>;
+  relations?: Record<string, unknown>;
+  [key: string]: unknown;
+}
 
 export interface EntityWriteOptions {
   /** Ties the write to this run (Port accepts it only while the run is IN_PROGRESS). */

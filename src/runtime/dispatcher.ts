@@ -1,0 +1,187 @@
+// Takes a normalized delivery from the ingress: dedupe by run id, find the action, journal the run, and
+// either queue it (async: 202 at once) or run it within the request (synchronized). Also owns the
+// graceful stop: no new runs, in-flight runs get a grace period, then are aborted and finalized.
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { CodedError, publicMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Invocation } from '../normalize/invocation.js';
+import type { RunRecord, RunStore } from '../journal/store.js';
+import type { Registry } from '../registry/registry.js';
+import type { ManagedRunReporter } from '../reporter/types.js';
+import { executeRun, type RunOutcome } from './executeRun.js';
+import type { RunQueue } from './runQueue.js';
+import type { DispatchResult, Dispatcher } from './types.js';
+
+export type ReporterFactory = (run: { runId: string; action: string; synchronized: boolean }) => ManagedRunReporter;
+
+/** Asks Port for a run's action: null when Port does not know the run; throws when Port is unreachable. */
+export type LookupAction = (runId: string) => Promise<{ action: string; blueprint: string | null } | null>;
+
+export interface DispatcherOptions {
+  store: RunStore;
+  registry: Registry;
+  queue: RunQueue;
+  reporterFactory: ReporterFactory;
+  lookupAction: LookupAction;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Key source for ctx.decrypt; default the configured Port client secret. */
+  clientSecret?: string | null;
+}
+
+export interface RuntimeDispatcher extends Dispatcher {
+  /** Begin running queued jobs. */
+  start(): void;
+  /** Queues an already journaled run (recovery); bypasses the queue bound: it was accepted before. */
+  resume(record: RunRecord): void;
+  /** Stop accepting, let in-flight runs finish for graceMs, then abort and finalize the rest. */
+  shutdown(graceMs: number): Promise<void>;
+  readonly accepting: boolean;
+  readonly inFlight: number;
+  readonly queued: number;
+}
+
+export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
+  const { store, registry, queue, clock, logger } = opts;
+  let accepting = true;
+  const shutdownController = new AbortController();
+  const executing = new Set<Promise<unknown>>();
+
+  /** Runs a journaled run to its final status; the journal records it finished either way. */
+  async function execute(record: Pick<RunRecord, 'runId' | 'action' | 'invocation' | 'synchronized'>, reporter?: ManagedRunReporter): Promise<RunOutcome> {
+    const action = record.action ?? record.invocation.action ?? '';
+    const resolved = action ? registry.resolve(action, record.invocation.blueprint) : null;
+    const runReporter = reporter ?? opts.reporterFactory({ runId: record.runId, action, synchronized: record.synchronized });
+    const outcome = await executeRun({
+      invocation: record.invocation,
+      action,
+      resolved,
+      reporter: runReporter,
+      config: opts.config,
+      clock,
+      logger,
+      metrics: opts.metrics,
+      signal: shutdownController.signal,
+      clientSecret: opts.clientSecret,
+    });
+    // The reporter may already have journaled it with the final op; make sure a finished run never
+    // looks "running" to the next start's recovery.
+    if (store.get(record.runId)?.state !== 'finished') store.markFinished(record.runId, outcome.status, outcome.label, clock.now());
+    return outcome;
+  }
+
+  function track<T>(p: Promise<T>): Promise<T> {
+    executing.add(p);
+    void p.finally(() => executing.delete(p)).catch(() => {});
+    return p;
+  }
+
+  function job(record: RunRecord | { runId: string; action: string; invocation: Invocation; synchronized: boolean }) {
+    return {
+      runId: record.runId,
+      run: async () => {
+        store.markStarted(record.runId, clock.now());
+        await track(execute(record));
+      },
+    };
+  }
+
+  async function dispatchSync(invocation: Invocation, action: string): Promise<DispatchResult> {
+    const { runId } = invocation;
+    const slot = queue.tryAcquireNow();
+    if (!slot) throw new CodedError('queue_full', `no free run slot for synchronized run ${runId} (MAX_CONCURRENT_RUNS=${opts.config.maxConcurrentRuns})`);
+    try {
+      if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return { kind: 'duplicate', runId };
+      store.markStarted(runId, clock.now());
+      const reporter = opts.reporterFactory({ runId, action, synchronized: true });
+      const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter));
+      try {
+        await reporter.drained(); // its logs and entity writes reach Port before the answer does
+      } catch (err) {
+        logger.warn('reports of a synchronized run were not all delivered before the answer', { runId, error: publicMessage(err) });
+      }
+      return outcome.status === 'SUCCESS'
+        ? { kind: 'sync', runId, ok: true, result: outcome.result }
+        : { kind: 'sync', runId, ok: false, label: outcome.label ?? 'run failed' };
+    } finally {
+      slot.release();
+    }
+  }
+
+  const shuttingDown = () => new CodedError('shutting_down', 'the service is shutting down; Port or the operator can retry the delivery');
+
+  const dispatcher: RuntimeDispatcher = {
+    async dispatch(received, meta) {
+      const { runId } = received;
+      if (!accepting) throw shuttingDown();
+      if (store.get(runId)) return { kind: 'duplicate', runId };
+
+      let invocation = received;
+      if (invocation.action === null) {
+        let found: Awaited<ReturnType<LookupAction>>;
+        try {
+          found = await opts.lookupAction(runId);
+        } catch (err) {
+          logger.warn('cannot look up the action of a run: Port is unreachable', { runId, requestId: meta.requestId, error: publicMessage(err) });
+          throw new CodedError('port_unavailable', `cannot reach Port to look up run ${runId}`, undefined, { cause: err });
+        }
+        if (!found) throw new CodedError('unknown_run', `Port does not know run ${runId}`);
+        invocation = { ...invocation, action: found.action, blueprint: invocation.blueprint ?? found.blueprint };
+        // The lookup awaited: a concurrent delivery of this run, or a shutdown, may have happened meanwhile.
+        if (!accepting) throw shuttingDown();
+        if (store.get(runId)) return { kind: 'duplicate', runId };
+      }
+      const action = invocation.action as string;
+
+      if (registry.resolve(action, invocation.blueprint)?.handler.synchronized) return dispatchSync(invocation, action);
+
+      // From here to the enqueue nothing awaits: the duplicate check, the journal entry and the queue slot
+      // are one step for the event loop.
+      if (!queue.hasRoom()) {
+        throw new CodedError('queue_full', `run queue is full (MAX_QUEUED_RUNS=${opts.config.maxQueuedRuns}); the delivery can be retried`);
+      }
+      if (!store.accept({ runId, action, invocation, synchronized: false }, clock.now())) return { kind: 'duplicate', runId };
+      queue.enqueue(job({ runId, action, invocation, synchronized: false }));
+      return { kind: 'accepted', runId };
+    },
+
+    start() {
+      queue.start();
+    },
+
+    resume(record) {
+      queue.enqueue(job(record));
+    },
+
+    async shutdown(graceMs) {
+      accepting = false;
+      queue.stop(); // queued runs stay journaled as queued: the next start runs them
+      if (executing.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+        await Promise.race([Promise.allSettled([...executing]), graceOver]);
+        clearTimeout(timer);
+      }
+      if (executing.size > 0) {
+        logger.warn(`shutdown grace of ${graceMs} ms is over: aborting ${executing.size} run(s)`);
+        shutdownController.abort(new DOMException('service shutting down', 'AbortError'));
+        await Promise.allSettled([...executing]);
+      }
+    },
+
+    get accepting() {
+      return accepting;
+    },
+    get inFlight() {
+      return queue.inFlight;
+    },
+    get queued() {
+      return queue.depth;
+    },
+  };
+  return dispatcher;
+}

@@ -1,0 +1,148 @@
+// Runs one handler for one run and guarantees the run ends with exactly one final status: return →
+// SUCCESS, throw → FAILURE with the message, deadline → "timed out after …", shutdown → "service shutting
+// down", invalid inputs → FAILURE naming the fields, no handler → "no handler for action '…'".
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { publicMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Invocation } from '../normalize/invocation.js';
+import type { FinalStatus } from '../port/types.js';
+import type { ResolvedHandler } from '../registry/registry.js';
+import type { ManagedRunReporter, Outcome } from '../reporter/types.js';
+import type { RunContext, RunTrigger } from './context.js';
+import { decrypt } from './decrypt.js';
+
+export const SHUTDOWN_LABEL = 'service shutting down';
+
+export interface RunOutcome {
+  status: FinalStatus;
+  label: string | null;
+  /** What run() returned (the body of a synchronized run's 200). */
+  result: unknown;
+}
+
+export interface ExecuteRunOptions {
+  invocation: Invocation;
+  /** The action id Port sent (named in the "no handler" label). */
+  action: string;
+  resolved: ResolvedHandler | null;
+  reporter: ManagedRunReporter;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Fires on shutdown (after the grace period): the run ends FAILURE "service shutting down". */
+  signal?: AbortSignal;
+  /** Key source for ctx.decrypt; default the configured Port client secret. */
+  clientSecret?: string | null;
+}
+
+/** "name: Invalid input: expected string, received undefined; region: …" — field paths first. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(inputs)'}: ${issue.message}`)
+    .join('; ');
+}
+
+export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
+  const { invocation, reporter, resolved, clock, metrics } = opts;
+  const runId = invocation.runId;
+  const metricAction = resolved?.action ?? 'unknown';
+  const log = opts.logger.child({ runId, action: resolved?.action ?? opts.action });
+  const startedAt = clock.now();
+  metrics?.runsStarted.inc({ action: metricAction });
+
+  const finish = async (fallback: Outcome, result: unknown): Promise<RunOutcome> => {
+    try {
+      await reporter.finalizeIfOpen(fallback);
+    } catch (err) {
+      log.error('could not record the final status', { error: publicMessage(err) });
+    }
+    const status = reporter.status ?? fallback.status;
+    const label = reporter.status ? reporter.statusLabel : (fallback.label ?? null);
+    metrics?.runsFinished.inc({ action: metricAction, status });
+    metrics?.runDuration.observe({ action: metricAction }, Math.max(0, clock.now() - startedAt) / 1000);
+    log.info('run finished', { status, label });
+    return { status, label, result: status === 'SUCCESS' ? result : undefined };
+  };
+
+  if (!resolved) {
+    log.warn(`no handler for action '${opts.action}'`);
+    return finish({ status: 'FAILURE', label: `no handler for action '${opts.action}'` }, undefined);
+  }
+  const { handler } = resolved;
+
+  let inputs: unknown = invocation.inputs;
+  if (handler.inputs) {
+    const parsed = handler.inputs.safeParse(invocation.inputs ?? {});
+    if (!parsed.success) {
+      const label = `invalid inputs: ${describeIssues(parsed.error)}`;
+      log.warn(label);
+      return finish({ status: 'FAILURE', label }, undefined);
+    }
+    inputs = parsed.data;
+  }
+
+  if (opts.signal?.aborted) return finish({ status: 'FAILURE', label: SHUTDOWN_LABEL }, undefined);
+
+  const timeoutMs = handler.timeoutMs ?? opts.config.runTimeoutMs;
+  const controller = new AbortController();
+  let stopped: (outcome: Outcome) => void = () => {};
+  const stoppedP = new Promise<Outcome>((resolve) => (stopped = resolve));
+  const timer = setTimeout(() => {
+    const label = `timed out after ${timeoutMs} ms`;
+    // Decide first, then abort: a handler that rejects on abort must not win the race as a plain throw.
+    stopped({ status: 'FAILURE', label });
+    controller.abort(new DOMException(label, 'TimeoutError'));
+  }, timeoutMs);
+  const onShutdown = () => {
+    stopped({ status: 'FAILURE', label: SHUTDOWN_LABEL });
+    controller.abort(new DOMException(SHUTDOWN_LABEL, 'AbortError'));
+  };
+  opts.signal?.addEventListener('abort', onShutdown, { once: true });
+
+  const clientSecret = opts.clientSecret !== undefined ? opts.clientSecret : (opts.config.portCredentials?.clientSecret ?? null);
+  const ctx: RunContext<unknown> = {
+    runId,
+    action: resolved.action,
+    inputs,
+    entity: invocation.entity,
+    trigger: invocation.trigger as RunTrigger | null,
+    payload: invocation.payload,
+    signal: controller.signal,
+    log,
+    reporter,
+    decrypt: (value: string) => decrypt(value, clientSecret),
+  };
+
+  type Settled = { kind: 'returned'; value: unknown } | { kind: 'threw'; error: unknown } | { kind: 'stopped'; outcome: Outcome };
+  const handlerP: Promise<Settled> = (async () => handler.run(ctx as never))().then(
+    (value) => ({ kind: 'returned' as const, value }),
+    (error: unknown) => ({ kind: 'threw' as const, error }),
+  );
+  let settled: Settled;
+  try {
+    settled = await Promise.race([handlerP, stoppedP.then((outcome) => ({ kind: 'stopped' as const, outcome }))]);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onShutdown);
+  }
+
+  switch (settled.kind) {
+    case 'returned':
+      return finish({ status: 'SUCCESS' }, settled.value);
+    case 'threw':
+      log.error('handler threw', { error: settled.error instanceof Error ? (settled.error.stack ?? settled.error.message) : String(settled.error) });
+      return finish({ status: 'FAILURE', label: publicMessage(settled.error) }, undefined);
+    case 'stopped':
+      // The handler is not awaited: the slot is freed now, and whatever it reports later is dropped by the
+      // finished reporter. Note how it settles, for the operator.
+      void handlerP.then((late) => {
+        if (late.kind === 'threw') log.debug('handler settled after the run ended', { error: publicMessage(late.error) });
+      });
+      log.warn(`run stopped: ${settled.outcome.label}`);
+      return finish(settled.outcome, undefined);
+  }
+}

@@ -1,0 +1,70 @@
+// At startup, picks up what the previous process left in the journal: runs accepted but never started are
+// queued again (in accept order); runs that were executing when it died are run again when their handler
+// says it is safe (retryOnRestart), else finalized FAILURE "interrupted" with their last progress logged.
+import type { Clock } from '../clock.js';
+import { publicMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { RunRecord, RunStore } from '../journal/store.js';
+import type { Registry } from '../registry/registry.js';
+import type { ReporterFactory, RuntimeDispatcher } from './dispatcher.js';
+
+export const INTERRUPTED_LABEL = 'interrupted: the service restarted while this run was executing';
+
+export interface RecoveryOptions {
+  store: RunStore;
+  registry: Registry;
+  dispatcher: Pick<RuntimeDispatcher, 'resume'>;
+  reporterFactory: ReporterFactory;
+  logger: Logger;
+  clock: Clock;
+}
+
+export interface RecoveryCounts {
+  /** Accepted, never started: queued again. */
+  requeued: number;
+  /** Interrupted with retryOnRestart: run again. */
+  rerun: number;
+  /** Interrupted: finalized FAILURE. */
+  interrupted: number;
+}
+
+async function finalizeInterrupted(record: RunRecord, opts: RecoveryOptions): Promise<void> {
+  const action = record.action ?? record.invocation.action ?? '';
+  // A synchronized run's status came from our HTTP answer, which never went out: report it through the
+  // API now (if Port already failed the run, its 422 counts as finished).
+  const reporter = opts.reporterFactory({ runId: record.runId, action, synchronized: false });
+  const last = opts.store.lastLog(record.runId);
+  if (last !== null) await reporter.log(`last progress before the restart: ${last}`);
+  await reporter.finalizeIfOpen({ status: 'FAILURE', label: INTERRUPTED_LABEL });
+  if (opts.store.get(record.runId)?.state !== 'finished') {
+    opts.store.markFinished(record.runId, 'FAILURE', INTERRUPTED_LABEL, opts.clock.now());
+  }
+}
+
+export async function recover(opts: RecoveryOptions): Promise<RecoveryCounts> {
+  const counts: RecoveryCounts = { requeued: 0, rerun: 0, interrupted: 0 };
+  // Interrupted runs started before anything still queued, so a rerun goes first.
+  for (const record of opts.store.listRuns('running')) {
+    const action = record.action ?? record.invocation.action;
+    const handler = action ? opts.registry.resolve(action, record.invocation.blueprint)?.handler : undefined;
+    if (handler?.retryOnRestart && !record.synchronized) {
+      opts.logger.info('rerunning a run interrupted by the restart (retryOnRestart)', { runId: record.runId, action });
+      opts.dispatcher.resume(record);
+      counts.rerun += 1;
+      continue;
+    }
+    try {
+      await finalizeInterrupted(record, opts);
+      counts.interrupted += 1;
+      opts.logger.warn('run interrupted by the restart: finalized FAILURE', { runId: record.runId, action });
+    } catch (err) {
+      opts.logger.error('cannot finalize a run interrupted by the restart', { runId: record.runId, error: publicMessage(err) });
+    }
+  }
+  for (const record of opts.store.listRuns('queued')) {
+    opts.dispatcher.resume(record);
+    counts.requeued += 1;
+  }
+  if (counts.requeued + counts.rerun + counts.interrupted > 0) opts.logger.info('recovered runs from the journal', { ...counts });
+  return counts;
+}
