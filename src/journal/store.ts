@@ -64,6 +64,12 @@ export interface RunStore {
   /** The last log message journaled for a run (recovery's "last progress"). */
   lastLog(runId: string): string | null;
 
+  /**
+   * Runs `fn` atomically when the store supports it (SQLite does): the reporter records the final status
+   * and journals its delivery together, so a crash can never leave one without the other.
+   */
+  transaction?<T>(fn: () => T): T;
+
   /** Throws unless the journal can be written (readiness). */
   checkWritable(): void;
   close(): void;

@@ -1,0 +1,246 @@
+// The run journal on embedded SQLite (better-sqlite3, synchronous calls: a journal write is done when the
+// call returns, so the 202 goes out only after the run is on disk).
+//
+// Durability: WAL with synchronous=NORMAL. A commit is in the WAL file (the OS page cache) when the call
+// returns, so it survives the process crashing or being SIGKILLed; only a power loss or kernel crash may
+// roll back the last commits (fsync happens at checkpoints, not per commit: what keeps accept() fast).
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { CodedError } from '../errors.js';
+import type { Invocation } from '../normalize/invocation.js';
+import type { FinalStatus } from '../port/types.js';
+import type { OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState, RunStore } from './store.js';
+
+export type SqliteStoreOptions = { dataDir: string } | { path: ':memory:' };
+
+/** The SQLite journal: the RunStore plus housekeeping only this implementation offers. */
+export interface SqliteRunStore extends RunStore {
+  /** The database file (':memory:' for an in-memory journal). */
+  readonly path: string;
+  transaction<T>(fn: () => T): T;
+  /**
+   * Deletes delivered (or rejected) ops of finished runs completed before `before` (epoch ms); returns
+   * how many. Runs themselves are kept: they are what dedupes a redelivery.
+   */
+  pruneDelivered(before: number): number;
+}
+
+export const JOURNAL_FILE = 'runs.sqlite';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  action TEXT,
+  invocation TEXT NOT NULL,
+  synchronized INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  accepted_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  final_status TEXT,
+  final_label TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_state ON runs (state, accepted_at);
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  op TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox (state, run_id, seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+interface RunRow {
+  run_id: string;
+  action: string | null;
+  invocation: string;
+  synchronized: number;
+  state: RunState;
+  accepted_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  final_status: FinalStatus | null;
+  final_label: string | null;
+}
+
+interface OpRow {
+  seq: number;
+  run_id: string;
+  op: string;
+  attempts: number;
+  created_at: number;
+}
+
+function toRecord(r: RunRow): RunRecord {
+  return {
+    runId: r.run_id,
+    action: r.action,
+    invocation: JSON.parse(r.invocation) as Invocation,
+    synchronized: r.synchronized === 1,
+    state: r.state,
+    acceptedAt: r.accepted_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    finalStatus: r.final_status,
+    finalLabel: r.final_label,
+  };
+}
+
+function toEntry(r: OpRow): OutboxEntry {
+  return { seq: r.seq, runId: r.run_id, op: JSON.parse(r.op) as OutboxOp, attempts: r.attempts, createdAt: r.created_at };
+}
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function unavailable(file: string, dataDir: string | null, err: unknown): CodedError {
+  const where = dataDir === null ? file : `${file} (DATA_DIR=${dataDir})`;
+  return new CodedError(
+    'journal_unavailable',
+    `the run journal at ${where} cannot be used: ${reason(err)}. ` +
+      'Check that DATA_DIR names a directory this process can create and write; ' +
+      `if the file is corrupt, move ${file} (and its -wal/-shm files) aside or restore a backup, then start again.`,
+    { path: file, dataDir },
+    { cause: err },
+  );
+}
+
+function openDatabase(file: string, dataDir: string | null): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
+    db = new Database(file);
+    db.pragma('busy_timeout = 5000');
+    if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // Catches a damaged file at start-up rather than in the middle of a run.
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
+    db.exec(SCHEMA);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING`).run();
+    return db;
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // already failing: the open error is the one worth reporting
+    }
+    throw unavailable(file, dataDir, err);
+  }
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
+  const dataDir = 'dataDir' in opts ? path.resolve(opts.dataDir) : null;
+  const file = dataDir === null ? ':memory:' : path.join(dataDir, JOURNAL_FILE);
+  const db = openDatabase(file, dataDir);
+
+  const q = {
+    accept: db.prepare(
+      `INSERT OR IGNORE INTO runs (run_id, action, invocation, synchronized, state, accepted_at) VALUES (?, ?, ?, ?, 'queued', ?)`,
+    ),
+    get: db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE run_id = ?`),
+    started: db.prepare(`UPDATE runs SET state = 'running', started_at = ? WHERE run_id = ? AND state != 'finished'`),
+    finished: db.prepare(
+      `UPDATE runs SET state = 'finished', finished_at = ?, final_status = ?, final_label = ? WHERE run_id = ? AND state != 'finished'`,
+    ),
+    list: db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE state = ? ORDER BY accepted_at, rowid`),
+    count: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM runs WHERE state = ?`),
+    append: db.prepare(`INSERT INTO outbox (run_id, kind, op, created_at) VALUES (?, ?, ?, ?)`),
+    pending: db.prepare<[string], OpRow>(
+      `SELECT seq, run_id, op, attempts, created_at FROM outbox WHERE state = 'pending' AND run_id = ? ORDER BY seq`,
+    ),
+    pendingRuns: db.prepare<[], { run_id: string }>(
+      `SELECT run_id FROM outbox WHERE state = 'pending' GROUP BY run_id ORDER BY MIN(seq)`,
+    ),
+    countPending: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`),
+    complete: db.prepare(
+      `UPDATE outbox SET state = ?, last_error = ?, completed_at = ?, attempts = attempts + 1 WHERE seq = ? AND state = 'pending'`,
+    ),
+    attempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?`),
+    lastLog: db.prepare<[string], { op: string }>(
+      `SELECT op FROM outbox WHERE state IN ('pending', 'done', 'failed') AND run_id = ? AND kind = 'log' ORDER BY seq DESC LIMIT 1`,
+    ),
+    touch: db.prepare(`INSERT INTO meta (key, value) VALUES ('checked_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+    prune: db.prepare(
+      `DELETE FROM outbox WHERE state != 'pending' AND completed_at < ? AND run_id IN (SELECT run_id FROM runs WHERE state = 'finished')`,
+    ),
+  };
+
+  const completeMany = db.transaction((seqs: number[], outcome: OpOutcome, now: number) => {
+    for (const seq of seqs) q.complete.run(outcome.ok ? 'done' : 'failed', outcome.ok ? null : outcome.error, now, seq);
+  });
+
+  return {
+    path: file,
+    accept(run, now) {
+      return q.accept.run(run.runId, run.action, JSON.stringify(run.invocation), run.synchronized ? 1 : 0, now).changes === 1;
+    },
+    get(runId) {
+      const row = q.get.get(runId);
+      return row ? toRecord(row) : undefined;
+    },
+    markStarted(runId, now) {
+      q.started.run(now, runId);
+    },
+    markFinished(runId, status, label, now) {
+      q.finished.run(now, status, label, runId);
+    },
+    listRuns(state) {
+      return q.list.all(state).map(toRecord);
+    },
+    countRuns(state) {
+      return q.count.get(state)?.n ?? 0;
+    },
+    appendOp(runId, op, now) {
+      return Number(q.append.run(runId, op.kind, JSON.stringify(op), now).lastInsertRowid);
+    },
+    pendingOps(runId) {
+      return q.pending.all(runId).map(toEntry);
+    },
+    runsWithPendingOps() {
+      return q.pendingRuns.all().map((r) => r.run_id);
+    },
+    countPendingOps() {
+      return q.countPending.get()?.n ?? 0;
+    },
+    completeOps(seqs, outcome, now) {
+      if (seqs.length > 0) completeMany(seqs, outcome, now);
+    },
+    noteAttempt(seq, error) {
+      q.attempt.run(error, seq);
+    },
+    lastLog(runId) {
+      const row = q.lastLog.get(runId);
+      return row ? (JSON.parse(row.op) as { message: string }).message : null;
+    },
+    transaction(fn) {
+      return db.transaction(fn)();
+    },
+    pruneDelivered(before) {
+      return q.prune.run(before).changes;
+    },
+    checkWritable() {
+      try {
+        q.touch.run(String(Date.now()));
+      } catch (err) {
+        throw unavailable(file, dataDir, err);
+      }
+    },
+    close() {
+      if (!db.open) return;
+      try {
+        db.pragma('optimize');
+      } finally {
+        db.close();
+      }
+    },
+  };
+}

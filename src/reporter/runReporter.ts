@@ -1,0 +1,180 @@
+// The handler's RunReporter: every report is journaled first (so it survives a crash) and delivered by the
+// run's outbox lane. Progress calls resolve once journaled; entity writes resolve with Port's answer; the
+// first success()/failure() decides the one final status, which the lane sends after every earlier op.
+import type { Clock } from '../clock.js';
+import { CodedError, publicMessage } from '../errors.js';
+import type { OutboxOp, RunStore } from '../journal/store.js';
+import type { Logger } from '../logger.js';
+import type { EntityInput, FinalStatus, PortEntity, RunPatch } from '../port/types.js';
+import type { Outbox } from './outbox.js';
+import { MAX_LOG_BYTES, truncateLogMessage } from './truncate.js';
+import type { EntityOptions, ManagedRunReporter, Outcome, UpsertOptions } from './types.js';
+
+export interface RunReporterOptions {
+  runId: string;
+  action: string | null;
+  /** Port sets a synchronized run's status from the HTTP answer: no final status is sent. */
+  synchronized: boolean;
+  store: RunStore;
+  outbox: Outbox;
+  logger: Logger;
+  clock: Clock;
+  maxLogBytes?: number;
+}
+
+/** A label safe for Port's run page: the first line only, never a stack. */
+function finalLabel(label: unknown): string | undefined {
+  if (label === undefined || label === null) return undefined;
+  if (label instanceof Error) return publicMessage(label);
+  const text = String(label);
+  return text.trim() === '' ? '' : publicMessage(text);
+}
+
+/** Resolved or rejected, never an unhandled rejection when the handler did not await. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter {
+  const { runId, action, store, outbox, clock } = opts;
+  const logger = opts.logger;
+  const maxLogBytes = opts.maxLogBytes ?? MAX_LOG_BYTES;
+  const links: string[] = [];
+  let status: FinalStatus | null = null;
+  let statusLabel: string | null = null;
+  let pendingEntityWrites = 0;
+
+  /** Journals a progress report, or drops it with a local warning once the run is finished. */
+  function progress(call: string, op: () => OutboxOp): Promise<void> {
+    if (status !== null) {
+      logger.warn(`${call}() after the final status was dropped: Port no longer accepts it`, { runId, action, call });
+      return Promise.resolve();
+    }
+    try {
+      outbox.append(runId, op());
+      return Promise.resolve();
+    } catch (err) {
+      logger.error(`${call}() could not be journaled`, { runId, action, error: (err as Error).message });
+      return handled(Promise.reject(err));
+    }
+  }
+
+  function patch(call: string, body: RunPatch): Promise<void> {
+    return progress(call, () => ({ kind: 'patch', body }));
+  }
+
+  function entityWrite<T>(op: OutboxOp): Promise<T> {
+    if (status !== null) {
+      return handled(
+        Promise.reject(
+          new CodedError('run_finished', `run ${runId} already has its final status: Port no longer ties entity writes to it`, { runId }),
+        ),
+      );
+    }
+    let seq: number;
+    try {
+      seq = outbox.append(runId, op);
+    } catch (err) {
+      return handled(Promise.reject(err));
+    }
+    pendingEntityWrites++;
+    return handled(
+      outbox.waitFor(seq).finally(() => {
+        pendingEntityWrites--;
+      }) as Promise<T>,
+    );
+  }
+
+  function finalize(next: FinalStatus, label: unknown, quiet = false): Promise<boolean> {
+    if (status !== null) {
+      if (quiet) return Promise.resolve(false);
+      logger.warn('a second final status was ignored: the first one stands', { runId, action, first: status, ignored: next });
+      return Promise.resolve(false);
+    }
+    const text = finalLabel(label);
+    try {
+      const record = (): void => {
+        store.markFinished(runId, next, text ?? null, clock.now());
+        if (!opts.synchronized) outbox.append(runId, { kind: 'final', status: next, ...(text !== undefined ? { label: text } : {}) });
+      };
+      // Together or not at all: a finished run without its final op would stay IN_PROGRESS on Port.
+      if (store.transaction) store.transaction(record);
+      else record();
+    } catch (err) {
+      logger.error('the final status could not be journaled', { runId, action, error: (err as Error).message });
+      return handled(Promise.reject(err));
+    }
+    status = next;
+    statusLabel = text ?? null;
+    return Promise.resolve(true);
+  }
+
+  const withRunId = <Q extends object>(query: Q): Q & { runId: string } => ({ ...query, runId });
+  const missing = (o?: EntityOptions | UpsertOptions) =>
+    o?.createMissingRelatedEntities === undefined ? {} : { createMissingRelatedEntities: o.createMissingRelatedEntities };
+
+  return {
+    runId,
+    get finished() {
+      return status !== null;
+    },
+    get status() {
+      return status;
+    },
+    get statusLabel() {
+      return statusLabel;
+    },
+    get pendingEntityWrites() {
+      return pendingEntityWrites;
+    },
+    log(message) {
+      return progress('log', () => ({ kind: 'log', message: truncateLogMessage(String(message), maxLogBytes) }));
+    },
+    setStatusLabel(label) {
+      return patch('setStatusLabel', { statusLabel: String(label) });
+    },
+    addLink(url) {
+      if (status === null) links.push(String(url));
+      // Port overwrites `link` on every PATCH: always send the whole list.
+      return patch('addLink', { link: [...links] });
+    },
+    setSummary(text) {
+      return patch('setSummary', { summary: String(text) });
+    },
+    setExternalRunId(id) {
+      return patch('setExternalRunId', { externalRunId: String(id) });
+    },
+    upsertEntity(blueprint, entity, o) {
+      return entityWrite<PortEntity>({
+        kind: 'entity.create',
+        blueprint,
+        entity,
+        query: withRunId({ upsert: true, merge: o?.merge ?? false, ...missing(o) }),
+      });
+    },
+    updateEntity(blueprint, identifier, body, o) {
+      return entityWrite<PortEntity>({ kind: 'entity.update', blueprint, identifier, entity: body, query: withRunId(missing(o)) });
+    },
+    replaceEntity(blueprint, identifier, entity: EntityInput, o) {
+      return entityWrite<PortEntity>({ kind: 'entity.replace', blueprint, identifier, entity, query: withRunId(missing(o)) });
+    },
+    deleteEntity(blueprint, identifier, o) {
+      const query = withRunId(o?.deleteDependents === undefined ? {} : { deleteDependents: o.deleteDependents });
+      return handled(entityWrite<unknown>({ kind: 'entity.delete', blueprint, identifier, query }).then(() => undefined));
+    },
+    success(label) {
+      return handled(finalize('SUCCESS', label).then(() => undefined));
+    },
+    failure(label) {
+      return handled(finalize('FAILURE', label).then(() => undefined));
+    },
+    /** The runtime's auto-finalize: silent when the handler already decided. */
+    finalizeIfOpen(outcome: Outcome) {
+      return finalize(outcome.status, outcome.label, true);
+    },
+    drained() {
+      return outbox.drained(runId);
+    },
+  };
+}

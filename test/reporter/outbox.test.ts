@@ -1,0 +1,226 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { systemClock } from '../../src/clock.js';
+import { openSqliteStore, type SqliteRunStore } from '../../src/journal/sqliteStore.js';
+import { silentLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { createOutbox, type Outbox, type OutboxOptions } from '../../src/reporter/outbox.js';
+import { FakePort } from './fakePort.js';
+import { memoryLogger } from './memoryLogger.js';
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const fn of cleanup.splice(0).reverse()) fn();
+});
+
+function setup(over: Partial<OutboxOptions> & { store?: SqliteRunStore } = {}) {
+  const store = over.store ?? openSqliteStore({ path: ':memory:' });
+  const port = (over.port as FakePort | undefined) ?? new FakePort();
+  const outbox = createOutbox({
+    clock: systemClock,
+    logger: silentLogger(),
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    ...over,
+    store,
+    port,
+  });
+  cleanup.push(() => store.close(), () => outbox.stop());
+  return { store, port, outbox };
+}
+
+function logMessages(port: FakePort, runId?: string): string[] {
+  return port
+    .callsOf('addRunLog')
+    .filter((c) => runId === undefined || c.runId === runId)
+    .map((c) => (c.args[1] as { message: string }).message);
+}
+
+async function drain(outbox: Outbox, runId: string): Promise<void> {
+  await outbox.drained(runId);
+}
+
+describe('createOutbox', () => {
+  it('when a run journals logs, patches and a final, then they are sent in journal order', async () => {
+    const { store, port, outbox } = setup();
+    outbox.append('r_1', { kind: 'log', message: 'a' });
+    outbox.append('r_1', { kind: 'patch', body: { statusLabel: 'l' } });
+    outbox.append('r_1', { kind: 'log', message: 'b' });
+    outbox.append('r_1', { kind: 'final', status: 'SUCCESS', label: 'ok' });
+    await drain(outbox, 'r_1');
+    expect(port.calls.map((c) => [c.method, c.args[1]])).toEqual([
+      ['addRunLog', { message: 'a' }],
+      ['patchRun', { statusLabel: 'l' }],
+      ['addRunLog', { message: 'b', terminationStatus: 'SUCCESS', statusLabel: 'ok' }],
+    ]);
+    expect(store.countPendingOps()).toBe(0);
+  });
+
+  it('when consecutive patches precede a final, then they go out as one PATCH with later keys winning', async () => {
+    const { port, outbox } = setup();
+    outbox.append('r_1', { kind: 'patch', body: { statusLabel: 'first', summary: 's' } });
+    outbox.append('r_1', { kind: 'patch', body: { statusLabel: 'second', link: ['u1'] } });
+    outbox.append('r_1', { kind: 'final', status: 'FAILURE', label: 'bad' });
+    await drain(outbox, 'r_1');
+    expect(port.calls).toHaveLength(1);
+    expect(port.calls[0]).toMatchObject({ method: 'patchRun', args: ['r_1', { statusLabel: 'bad', summary: 's', link: ['u1'], status: 'FAILURE' }] });
+  });
+
+  it('when logs are journaled back to back, then each is its own call (never merged)', async () => {
+    const { port, outbox } = setup();
+    for (const m of ['x', 'y', 'z']) outbox.append('r_1', { kind: 'log', message: m });
+    await drain(outbox, 'r_1');
+    expect(port.calls.map((c) => c.args[1])).toEqual([{ message: 'x' }, { message: 'y' }, { message: 'z' }]);
+  });
+
+  it('when Port answers 503 twice, then the op is retried with backoff and delivered exactly once', async () => {
+    const { store, port, outbox } = setup();
+    port.failNext('addRunLog', 2, 503);
+    const seq = outbox.append('r_1', { kind: 'log', message: 'hello' });
+    const delivered = outbox.waitFor(seq);
+    await drain(outbox, 'r_1');
+    await expect(delivered).resolves.toBeUndefined();
+    expect(logMessages(port)).toEqual(['hello', 'hello', 'hello']); // two refused tries, one delivery
+    expect(store.pendingOps('r_1')).toEqual([]);
+  });
+
+  it('when Port refuses a log with 400, then it is recorded and the later ops and the final status still go out', async () => {
+    const { logger, lines } = memoryLogger();
+    const { port, outbox } = setup({ logger });
+    port.failNext('addRunLog', 1, 400, 'invalid_request');
+    const bad = outbox.append('r_1', { kind: 'log', message: 'refused' });
+    const refused = outbox.waitFor(bad);
+    outbox.append('r_1', { kind: 'patch', body: { summary: 'after' } });
+    outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
+    await expect(refused).rejects.toMatchObject({ code: 'port_api_error', status: 400, portError: 'invalid_request' });
+    await drain(outbox, 'r_1');
+    expect(port.calls.map((c) => c.method)).toEqual(['addRunLog', 'patchRun']);
+    expect(port.calls[1].args[1]).toEqual({ summary: 'after', status: 'SUCCESS' });
+    expect(lines.some((l) => l.level === 'warn' && l.status === 400 && l.runId === 'r_1')).toBe(true);
+  });
+
+  it('when Port answers 422 to the final status, then the run counts as finished and nothing is retried', async () => {
+    const { store, port, outbox } = setup();
+    port.failNext('patchRun', 1, 422);
+    const seq = outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
+    await expect(outbox.waitFor(seq)).resolves.toBeUndefined();
+    await drain(outbox, 'r_1');
+    expect(port.callsOf('patchRun')).toHaveLength(1);
+    expect(store.countPendingOps()).toBe(0);
+  });
+
+  it('when a merged log + final is refused with 422, then the ops are retried one per request and the final counts as finished', async () => {
+    const { port, outbox } = setup();
+    port.failNext('addRunLog', 2, 422);
+    port.failNext('patchRun', 1, 422);
+    const log = outbox.append('r_1', { kind: 'log', message: 'late' });
+    const logResult = outbox.waitFor(log);
+    const fin = outbox.append('r_1', { kind: 'final', status: 'FAILURE', label: 'x' });
+    const finResult = outbox.waitFor(fin);
+    await expect(logResult).rejects.toMatchObject({ status: 422 });
+    await expect(finResult).resolves.toBeUndefined();
+    expect(port.calls.map((c) => [c.method, c.args[1]])).toEqual([
+      ['addRunLog', { message: 'late', terminationStatus: 'FAILURE', statusLabel: 'x' }],
+      ['addRunLog', { message: 'late' }],
+      ['patchRun', { status: 'FAILURE', statusLabel: 'x' }],
+    ]);
+  });
+
+  it('when an entity op is delivered, then waitFor resolves with Port entity and the call carries the budget and run id', async () => {
+    const { port, outbox } = setup({ callBudgetMs: 1234, finalCallBudgetMs: 99999 });
+    const seq = outbox.append('r_1', {
+      kind: 'entity.create',
+      blueprint: 'service',
+      entity: { identifier: 'svc', title: 'Svc' },
+      query: { upsert: true, merge: false, runId: 'r_1' },
+    });
+    await expect(outbox.waitFor(seq)).resolves.toEqual({ identifier: 'svc', title: 'Svc', blueprint: 'service' });
+    outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
+    await drain(outbox, 'r_1');
+    expect(port.calls[0].opts).toEqual({ runId: 'r_1', budgetMs: 1234 });
+    expect(port.calls[1].opts).toEqual({ runId: 'r_1', budgetMs: 99999 });
+  });
+
+  it('when many runs have ops, then at most maxParallelRuns lanes send at once and each run stays in order', async () => {
+    const port = new FakePort();
+    port.latencyMs = 5;
+    const { outbox } = setup({ port, maxParallelRuns: 3 });
+    const runs = Array.from({ length: 8 }, (_, i) => `r_${i}`);
+    for (let i = 0; i < 4; i++) for (const r of runs) outbox.append(r, { kind: 'log', message: `${r}:${i}` });
+    expect(await outbox.flush(5000)).toBe(true);
+    expect(port.maxInFlight).toBe(3);
+    for (const r of runs) expect(logMessages(port, r)).toEqual([0, 1, 2, 3].map((i) => `${r}:${i}`));
+  });
+
+  it('when one run is sending, then another run is not held up behind it', async () => {
+    const port = new FakePort();
+    port.latencyMs = 20;
+    const { outbox } = setup({ port });
+    outbox.append('r_a', { kind: 'log', message: 'a' });
+    outbox.append('r_b', { kind: 'log', message: 'b' });
+    await outbox.flush(5000);
+    expect(port.maxInFlight).toBe(2);
+  });
+
+  it('when the process restarts with pending ops, then resumeAll delivers them in order', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const before = openSqliteStore({ dataDir: dir });
+    const down = new FakePort();
+    down.failNext('addRunLog', 1000, 503);
+    const first = createOutbox({ store: before, port: down, clock: systemClock, logger: silentLogger(), retry: { baseDelayMs: 1000 } });
+    first.append('r_1', { kind: 'log', message: 'one' });
+    first.append('r_1', { kind: 'log', message: 'two' });
+    first.append('r_1', { kind: 'final', status: 'SUCCESS' });
+    await new Promise((r) => setTimeout(r, 20));
+    first.stop();
+    before.close();
+
+    const store = openSqliteStore({ dataDir: dir });
+    const { port, outbox } = setup({ store });
+    expect(outbox.resumeAll()).toBe(1);
+    await drain(outbox, 'r_1');
+    expect(port.calls.map((c) => c.args[1])).toEqual([{ message: 'one' }, { message: 'two', terminationStatus: 'SUCCESS' }]);
+  });
+
+  it('when Port stays down, then flush gives up at its timeout with false and stop cancels the retries', async () => {
+    const { port, outbox } = setup();
+    port.failNext('addRunLog', 1000, 503);
+    outbox.append('r_1', { kind: 'log', message: 'stuck' });
+    expect(await outbox.flush(60)).toBe(false);
+    expect(outbox.pending('r_1')).toBe(1);
+    outbox.stop();
+    const calls = port.calls.length;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(port.calls.length).toBe(calls);
+  });
+
+  it('when ops are journaled and delivered, then the outbox depth gauge follows', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const port = new FakePort();
+    port.failNext('addRunLog', 1, 503);
+    const { outbox } = setup({ metrics, port });
+    const gauge = async () => (await metrics.outboxDepth.get()).values[0]?.value;
+    outbox.append('r_1', { kind: 'log', message: 'a' });
+    outbox.append('r_1', { kind: 'log', message: 'b' });
+    expect(await gauge()).toBe(2);
+    await drain(outbox, 'r_1');
+    expect(await gauge()).toBe(0);
+  });
+
+  it('when Port throws an error that is not a PortApiError, then the lane retries rather than dropping the op', async () => {
+    const port = new FakePort();
+    let thrown = 0;
+    const original = port.addRunLog.bind(port);
+    port.addRunLog = (runId, body, opts) => {
+      if (thrown++ === 0) return Promise.reject(new TypeError('socket hang up'));
+      return original(runId, body, opts);
+    };
+    const { outbox } = setup({ port });
+    outbox.append('r_1', { kind: 'log', message: 'kept' });
+    await drain(outbox, 'r_1');
+    expect(logMessages(port)).toEqual(['kept']);
+    expect(thrown).toBe(2);
+  });
+});
