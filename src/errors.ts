@@ -16,6 +16,10 @@ export const HTTP_STATUS_BY_CODE = {
   port_unavailable: 503,
   body_already_parsed: 500,
   internal_error: 500,
+  // Ingress routing and unreadable bodies (bad Content-Encoding, aborted upload).
+  invalid_body: 400,
+  not_found: 404,
+  method_not_allowed: 405,
 } as const;
 
 export type HttpErrorCode = keyof typeof HTTP_STATUS_BY_CODE;

@@ -1,0 +1,25 @@
+// What the ingress needs, injected by whoever builds the app (main, the test kit, the dev simulator).
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Dispatcher } from '../runtime/types.js';
+
+export interface ReadinessReport {
+  ok: boolean;
+  checks: Record<string, { ok: boolean; detail?: unknown }>;
+}
+
+export interface WebhookDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  dispatcher: Dispatcher;
+  /** Accepted signing secrets (see webhookSecretsFrom); the dev-mode simulator passes a generated one. */
+  secrets: string[];
+}
+
+export interface IngressDeps extends WebhookDeps {
+  readiness: () => Promise<ReadinessReport>;
+}

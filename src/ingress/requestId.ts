@@ -1,0 +1,32 @@
+// Every request gets an id (the caller's x-request-id when it looks sane, else a UUID), echoed back as a
+// response header and bound to a child logger, so every log line about the request carries it.
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from '../logger.js';
+
+const SANE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+export function requestIdFrom(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SANE_ID.test(header) ? header : randomUUID();
+}
+
+export interface RequestScope {
+  requestId: string;
+  log: Logger;
+}
+
+/** Idempotent, so both the whole app and the mountable webhook router can use it. */
+export function requestScope(logger: Logger): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (res.locals.requestScope === undefined) {
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      res.setHeader('x-request-id', requestId);
+      res.locals.requestScope = { requestId, log: logger.child({ requestId }) } satisfies RequestScope;
+    }
+    next();
+  };
+}
+
+export function scopeOf(res: Response, fallback: Logger): RequestScope {
+  return (res.locals.requestScope as RequestScope | undefined) ?? { requestId: 'unknown', log: fallback };
+}

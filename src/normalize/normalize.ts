@@ -1,0 +1,99 @@
+// Turns any body shape Port sends (v1 envelope, trigger-data body, the default `port_context` template,
+// a custom template) into one Invocation. Pure: no I/O, no clock. Rules: DESIGN.md §3.
+import { CodedError } from '../errors.js';
+import type { Invocation } from './invocation.js';
+
+export interface Delivery {
+  /** The parsed JSON body. */
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  /** The `:action` segment of POST /webhook/:action; it wins over the body. */
+  urlAction?: string;
+}
+
+type Obj = Record<string, unknown>;
+
+function obj(value: unknown): Obj | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** A header by case-insensitive name (Port's default template sends `RUN_ID`); a repeated header counts as absent. */
+function header(headers: Delivery['headers'], name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name && typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+function runIdOf(body: Obj | undefined, headers: Delivery['headers']): string {
+  const portContext = obj(body?.port_context);
+  const runId =
+    text(obj(body?.context)?.runId) ??
+    text(obj(body?.run)?.id) ??
+    text(portContext?.runId) ??
+    text(portContext?.run_id) ??
+    text(body?.runId) ??
+    text(body?.run_id) ??
+    text(header(headers, 'run_id'));
+  if (runId === undefined) {
+    throw new CodedError(
+      'missing_run_id',
+      'no run id in the delivery: expected context.runId, run.id, port_context.runId, runId or a RUN_ID header (add "{{ .run.id }}" to the action\'s body template)',
+    );
+  }
+  return runId;
+}
+
+function actionOf(body: Obj | undefined, urlAction: string | undefined): string | null {
+  return text(urlAction) ?? text(body?.action) ?? text(obj(body?.action)?.identifier) ?? null;
+}
+
+/** A blueprint given as a string or as `{identifier}`. */
+function blueprintId(value: unknown): string | undefined {
+  return text(value) ?? text(obj(value)?.identifier);
+}
+
+function entityOf(body: Obj | undefined): Obj | null {
+  const entity = obj(obj(body?.payload)?.entity) ?? obj(body?.entity);
+  return entity !== undefined && Object.keys(entity).length > 0 ? entity : null;
+}
+
+function inputsOf(body: Obj | undefined): Obj {
+  if (body === undefined) return {};
+  const v1 = obj(obj(body.payload)?.properties);
+  if (v1) return v1;
+  // Trigger data carries `inputs: null` for automations: that means "no inputs", not "the body is the inputs".
+  if ('inputs' in body) return obj(body.inputs) ?? {};
+  const properties = obj(body.properties);
+  if (properties) return properties;
+  // Port's default template spreads the inputs into the body beside port_context.
+  const { port_context: _portContext, ...rest } = body;
+  return rest;
+}
+
+export function normalizeDelivery(delivery: Delivery): Invocation {
+  const body = obj(delivery.body);
+  const runId = runIdOf(body, delivery.headers);
+  const entity = entityOf(body);
+  const payloadAction = obj(obj(body?.payload)?.action);
+  return {
+    runId,
+    action: actionOf(body, delivery.urlAction),
+    blueprint:
+      text(obj(body?.context)?.blueprint) ??
+      blueprintId(obj(body?.action)?.blueprint) ??
+      blueprintId(payloadAction?.blueprint) ??
+      blueprintId(entity?.blueprint) ??
+      null,
+    inputs: inputsOf(body),
+    entity,
+    trigger: obj(body?.trigger) ?? null,
+    payload: delivery.body,
+  };
+}
