@@ -16,9 +16,7 @@ import { loadHandlers } from './registry/loadHandlers.js';
 import { resolveHandlersDir } from './registry/handlerSource.js';
 import { createOutbox } from './reporter/outbox.js';
 import { createRunReporter } from './reporter/runReporter.js';
-import { createDispatcher } from './runtime/dispatcher.js';
-import { recover } from './runtime/recovery.js';
-import { createRunQueue } from './runtime/runQueue.js';
+import { createRuntime } from './runtime/runtime.js';
 import { startSimulator } from './simulator/index.js';
 
 export interface ServiceOptions {
@@ -85,8 +83,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     callBudgetMs: config.portCallBudgetMs,
     finalCallBudgetMs: config.portFinalCallBudgetMs,
   });
-  const queue = createRunQueue({ maxConcurrent: config.maxConcurrentRuns, maxQueued: config.maxQueuedRuns, metrics });
-  const reporterFactory = (run: { runId: string; action: string | null; synchronized: boolean }) =>
+  const reporterFactory = (run: { runId: string; action: string; synchronized: boolean }) =>
     createRunReporter({ ...run, store, outbox, logger, clock });
 
   const lookupAction = async (runId: string) => {
@@ -98,7 +95,18 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       throw err;
     }
   };
-  const dispatcher = createDispatcher({ store, registry, queue, reporterFactory, lookupAction, config, clock, logger, metrics });
+  const runtime = createRuntime({
+    config,
+    store,
+    registry,
+    reporterFactory,
+    lookupAction,
+    clock,
+    logger,
+    metrics,
+    clientSecret: credentials.clientSecret,
+  });
+  const { dispatcher } = runtime;
 
   const readiness = async () => {
     const checks: Record<string, { ok: boolean; detail?: unknown }> = {};
@@ -128,12 +136,16 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     metrics,
     dispatcher,
     readiness,
-    secrets: [credentials.clientSecret, ...config.webhookSecrets],
+    secrets: [...new Set([credentials.clientSecret, ...config.webhookSecrets])],
   });
 
-  const recovered = await recover({ store, registry, dispatcher, queue, reporterFactory, logger, clock });
+  // Delivered reports are kept a week for inspection, then pruned so the journal does not only grow.
+  const prune = setInterval(() => store.pruneDelivered(clock.now() - 7 * 24 * 3600_000), 3600_000);
+  prune.unref();
+
+  // Reports owed from before a restart go out first (in order per run), then journaled runs resume.
   outbox.resumeAll();
-  dispatcher.start();
+  const recovered = await runtime.start();
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
@@ -149,10 +161,12 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down: no new deliveries; waiting for in-flight runs', { graceMs: config.shutdownGraceMs });
-      await dispatcher.shutdown(config.shutdownGraceMs);
+      await runtime.shutdown(config.shutdownGraceMs);
       const flushed = await outbox.flush(SHUTDOWN_FLUSH_MS);
       if (!flushed) logger.warn('some reports are still owed to Port: they stay in the journal and go out at the next start');
       outbox.stop();
+      clearInterval(prune);
+      if (port instanceof PortClient) port.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       store.close();
@@ -162,6 +176,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
 
   const abortNow = () => {
     try {
+      clearInterval(prune);
       outbox.stop();
       store.close();
     } catch {
