@@ -1,0 +1,1 @@
+export { default } from '../../../handlers/create_microservice.js';
