@@ -121,7 +121,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       checks.journal = { ok: false, detail: (err as Error).message };
     }
     try {
-      await withTimeout(port.checkToken(), 5000);
+      // Probes time out quickly; a slow refresh goes on in the background and is cached for the next probe.
+      await withTimeout(port.checkToken(), 2000);
       checks.portToken = { ok: true };
     } catch (err) {
       checks.portToken = { ok: false, detail: err instanceof PortApiError ? `Port answered ${err.status || 'nothing'}` : (err as Error).message };

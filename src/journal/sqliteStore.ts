@@ -5,7 +5,7 @@
 // returns, so it survives the process crashing or being SIGKILLed; only a power loss or kernel crash may
 // roll back the last commits (fsync happens at checkpoints, not per commit: what keeps accept() fast).
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CodedError } from '../errors.js';
 import type { Invocation } from '../normalize/invocation.js';
@@ -141,6 +141,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
   const dataDir = 'dataDir' in opts ? path.resolve(opts.dataDir) : null;
   const file = dataDir === null ? ':memory:' : path.join(dataDir, JOURNAL_FILE);
   const db = openDatabase(file, dataDir);
+  // The file we opened must stay the file at DATA_DIR: a deleted or replaced journal would still accept
+  // writes (to an unlinked inode) and lose them all at the next start.
+  const inode = dataDir === null ? null : statSync(file).ino;
 
   const q = {
     accept: db.prepare(
@@ -229,6 +232,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
     },
     checkWritable() {
       try {
+        if (inode !== null && statSync(file, { throwIfNoEntry: false })?.ino !== inode) {
+          throw new Error(`${file} was removed or replaced while the service was running`);
+        }
         q.touch.run(String(Date.now()));
       } catch (err) {
         throw unavailable(file, dataDir, err);
