@@ -52,7 +52,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       const urlAction = typeof req.params.action === 'string' ? req.params.action : undefined;
       const invocation = normalizeDelivery({ body, headers: req.headers, urlAction });
       // Payloads may hold user data: debug only.
-      if (log.isDebugEnabled()) log.debug('delivery payload', { runId: invocation.runId, payload: body });
+      if (log.isDebugEnabled()) log.debug('delivery payload', { runId: invocation.runId, action: invocation.action, payload: body });
 
       const result = await dispatcher.dispatch(invocation, { requestId });
       const outcome = sendDispatchResult(res, result);

@@ -1,0 +1,150 @@
+// What an operator sees: /metrics counts that match what was sent, /readyz that flips when the service
+// cannot work, log lines that carry runId/action/requestId, and no secret in any log line.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { CLIENT_SECRET, eventually, startStack, type Stack } from './stack.js';
+
+let stack: Stack | null = null;
+afterEach(async () => {
+  await stack?.close().catch(() => undefined);
+  stack = null;
+});
+
+async function metricsText(s: Stack): Promise<string> {
+  const res = await fetch(`${s.service.url}/metrics`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+function metric(text: string, name: string, labels: Record<string, string> = {}): number {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? want.every((w) => l.includes(w)) : false);
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe('GET /metrics', () => {
+  it('when deliveries were accepted, duplicated and rejected, then the counters say exactly that', async () => {
+    stack = await startStack();
+    const s = stack;
+    const sim = s.simulator.sim;
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await sim.deliver({ url: `${s.service.url}/webhook`, action: 'create_microservice', shape: 'v1', inputs: { name: `m${i}`, region: 'eu' } });
+      runIds.push(res.runId);
+    }
+    await sim.deliver({ url: `${s.service.url}/webhook`, action: 'e2e_throw', shape: 'v1' }).then((r) => runIds.push(r.runId));
+    await sim.deliver({ url: `${s.service.url}/webhook`, runId: runIds[0], action: 'create_microservice', shape: 'v1', inputs: { name: 'm0', region: 'eu' } });
+    await s.post('/webhook', '{}', { 'x-port-signature': 'v1,AAAA' });
+    await s.post('/webhook', '{}', { 'x-port-signature': 'v1,AAAA' });
+    await eventually(() => runIds.every((id) => sim.run(id)!.status !== 'IN_PROGRESS'), 8000, 'runs to finish');
+
+    await new Promise((r) => setTimeout(r, 100)); // the last run's metrics are recorded after its final status
+    const text = await metricsText(s);
+    expect(metric(text, 'port_runner_deliveries_total', { outcome: 'accepted' })).toBe(4);
+    expect(metric(text, 'port_runner_deliveries_total', { outcome: 'duplicate' })).toBe(1);
+    expect(metric(text, 'port_runner_deliveries_total', { outcome: 'invalid_signature' })).toBe(2);
+    expect(metric(text, 'port_runner_runs_started_total', { action: 'create_microservice' })).toBe(3);
+    expect(metric(text, 'port_runner_runs_finished_total', { action: 'create_microservice', status: 'SUCCESS' })).toBe(3);
+    expect(metric(text, 'port_runner_runs_finished_total', { action: 'e2e_throw', status: 'FAILURE' })).toBe(1);
+    expect(metric(text, 'port_runner_run_duration_seconds_count', { action: 'create_microservice' })).toBe(3);
+    expect(metric(text, 'port_runner_port_token_requests_total')).toBe(1);
+    expect(metric(text, 'port_runner_port_api_requests_total', { route: 'POST /v1/blueprints/{blueprint_identifier}/entities', status: '201' })).toBe(3);
+    expect(metric(text, 'port_runner_runs_in_flight')).toBe(0);
+    expect(metric(text, 'port_runner_queue_depth')).toBe(0);
+    expect(text).toContain('process_resident_memory_bytes');
+    expect(text).not.toMatch(/r_[A-Za-z0-9]{16}/); // no run ids as label values
+  });
+});
+
+describe('GET /readyz', () => {
+  it('when everything works, then 200 naming each check', async () => {
+    stack = await startStack();
+    const res = await fetch(`${stack.service.url}/readyz`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ok: boolean; checks: Record<string, { ok: boolean }> };
+    expect(body.ok).toBe(true);
+    expect(Object.keys(body.checks).sort()).toEqual(['accepting', 'config', 'handlers', 'journal', 'portToken', 'queue']);
+  });
+
+  it('when Port cannot issue a token, then 503 with portToken failing; when it is back, then 200', async () => {
+    stack = await startStack({ PORT_CALL_BUDGET_MS: '500' });
+    stack.simulator.sim.outage();
+    const down = await fetch(`${stack.service.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { checks: Record<string, { ok: boolean }> }).checks.portToken.ok).toBe(false);
+    stack.simulator.sim.clearOutage();
+    expect(await retryUntil200(`${stack.service.url}/readyz`)).toBe(200);
+  });
+
+  it('when the journal is deleted under the running service, then 503 with journal failing', async () => {
+    stack = await startStack();
+    rmSync(stack.dataDir, { recursive: true, force: true });
+    const res = await fetch(`${stack.service.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { checks: Record<string, { ok: boolean }> }).checks.journal.ok).toBe(false);
+  });
+
+  it('when the service is shutting down, then /readyz is 503 and new deliveries get 503 shutting_down', async () => {
+    stack = await startStack({ SHUTDOWN_GRACE_MS: '3000' });
+    const s = stack;
+    const slow = await s.simulator.sim.deliver({ url: `${s.service.url}/webhook`, action: 'e2e_hang', shape: 'v1' });
+    expect(slow.status).toBe(202);
+    const stopping = s.service.stop();
+    const ready = await fetch(`${s.service.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.accepting.ok).toBe(false);
+    const late = await s.simulator.sim.deliver({ url: `${s.service.url}/webhook`, action: 'create_microservice', shape: 'v1', inputs: { name: 'late', region: 'eu' } });
+    expect(late).toMatchObject({ status: 503, body: { ok: false, error: 'shutting_down' } });
+    await stopping;
+  });
+});
+
+async function retryUntil200(url: string): Promise<number> {
+  let status = 0;
+  for (let i = 0; i < 50 && status !== 200; i++) {
+    status = (await fetch(url)).status;
+    if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  return status;
+}
+
+describe('logs', () => {
+  it('when a run is processed, then every line about it carries runId and action, and request lines a request id', async () => {
+    stack = await startStack();
+    const s = stack;
+    const res = await s.simulator.sim.deliver({ url: `${s.service.url}/webhook`, action: 'create_microservice', shape: 'v1', inputs: { name: 'logged', region: 'eu' }, headers: { 'x-request-id': 'req-abc-123' } });
+    await eventually(() => s.simulator.sim.run(res.runId)!.status === 'SUCCESS', 8000, 'the run to succeed');
+    await new Promise((r) => setTimeout(r, 100));
+    const about = s.logs.lines.filter((l) => JSON.stringify(l).includes(res.runId));
+    expect(about.length).toBeGreaterThan(0);
+    for (const line of about) expect({ line, runId: line.runId, action: line.action }).toEqual({ line, runId: res.runId, action: 'create_microservice' });
+    expect(s.logs.lines.some((l) => l.requestId === 'req-abc-123' && l.runId === res.runId)).toBe(true);
+  });
+
+  it('when secrets pass through every path (credentials, token, signature, Authorization, encrypted input, payload at debug), then none appears in any log line', async () => {
+    stack = await startStack({ LOG_LEVEL: 'debug' });
+    const s = stack;
+    const key = Buffer.from(CLIENT_SECRET, 'utf8').subarray(0, 32);
+    const iv = randomBytes(16);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const encrypted = Buffer.concat([iv, cipher.update('hunter2-plaintext', 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
+    const res = await s.simulator.sim.deliver({
+      url: `${s.service.url}/webhook`,
+      action: 'create_microservice',
+      shape: 'v1',
+      inputs: { name: 'secretive', region: 'eu', password: encrypted },
+      headers: { authorization: 'Bearer user-supplied-token-xyz' },
+    });
+    await eventually(() => s.simulator.sim.run(res.runId)!.status !== 'IN_PROGRESS', 8000, 'the run to end');
+    await s.post('/webhook', JSON.stringify({ runId: 'r_x' }), { 'x-port-signature': 'v1,Zm9yZ2VkLXNpZ25hdHVyZS1sb25nLWVub3VnaC10by1tYXRjaA==' });
+    const tokens = s.simulator.sim.requests({ route: '/v1/auth/access_token' });
+    expect(tokens.length).toBe(1);
+    const text = s.logs.text();
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toContain(CLIENT_SECRET);
+    expect(text).not.toContain('user-supplied-token-xyz');
+    expect(text).not.toContain(encrypted);
+    expect(text).not.toContain('Zm9yZ2VkLXNpZ25hdHVyZS1sb25nLWVub3VnaC10by1tYXRjaA==');
+    expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/); // no JWT access token
+  });
+});
