@@ -12,7 +12,9 @@ export interface HandlerSpec<Schema extends z.ZodType | undefined = undefined> {
   timeoutMs?: number;
   /** Run again after a crash interrupted it (default: finalize FAILURE "interrupted"). Only for idempotent handlers. */
   retryOnRestart?: boolean;
-  run(ctx: RunContext<Schema extends z.ZodType ? z.output<Schema> : Record<string, unknown>>): Promise<unknown>;
+  // Without a schema the inputs are whatever Port sent, untyped.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run(ctx: RunContext<Schema extends z.ZodType ? z.output<Schema> : Record<string, any>>): Promise<unknown>;
 }
 
 const HANDLER = Symbol.for('port-action-runner.handler');
