@@ -33,6 +33,7 @@ export type InternalErrorCode =
   | 'port_api_error'
   | 'journal_unavailable'
   | 'invalid_inputs'
+  | 'invalid_entity'
   | 'unknown_action';
 
 export type ErrorCode = HttpErrorCode | InternalErrorCode;

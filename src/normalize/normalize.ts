@@ -31,6 +31,9 @@ function header(headers: Delivery['headers'], name: string): string | undefined 
   return undefined;
 }
 
+// No control characters; Port's are short ASCII tokens (r_…), docs placeholders may hold spaces.
+const RUN_ID = /^[^\x00-\x1f\x7f]{1,256}$/u;
+
 function runIdOf(body: Obj | undefined, headers: Delivery['headers']): string {
   const portContext = obj(body?.port_context);
   const runId =
@@ -46,6 +49,9 @@ function runIdOf(body: Obj | undefined, headers: Delivery['headers']): string {
       'missing_run_id',
       'no run id in the delivery: expected context.runId, run.id, port_context.runId, runId or a RUN_ID header (add "{{ .run.id }}" to the action\'s body template)',
     );
+  }
+  if (!RUN_ID.test(runId)) {
+    throw new CodedError('missing_run_id', `the delivery's run id cannot be a Port run id (control characters, or over 256 characters): ${JSON.stringify(runId.slice(0, 80))}`);
   }
   return runId;
 }

@@ -34,7 +34,8 @@ export function createPortGot(opts: { baseUrl: string; userAgent?: string }): Po
       beforeRequest: [
         (options) => {
           const ctx = options.context as AttemptContext;
-          if (ctx.runId) options.headers[RUN_ID_HEADER] = ctx.runId;
+          // Encoded: a header value must be plain ASCII, whatever a run id turns out to hold.
+          if (ctx.runId) options.headers[RUN_ID_HEADER] = encodeURIComponent(ctx.runId).slice(0, 256);
           if (ctx.authorization) options.headers.authorization = ctx.authorization;
         },
       ],

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { EntityInput, FinalStatus, PortEntity, RunPatch } from '../port/types.js';
 import type { Outbox } from './outbox.js';
 import { MAX_LOG_BYTES, truncateLogMessage } from './truncate.js';
+import { entityWriteProblem } from './validateEntity.js';
 import type { EntityOptions, ManagedRunReporter, Outcome, UpsertOptions } from './types.js';
 
 export interface RunReporterOptions {
@@ -64,7 +65,7 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
     return progress(call, () => ({ kind: 'patch', body }));
   }
 
-  function entityWrite<T>(op: OutboxOp): Promise<T> {
+  function entityWrite<T>(op: Extract<OutboxOp, { kind: `entity.${string}` }>): Promise<T> {
     if (status !== null) {
       return handled(
         Promise.reject(
@@ -72,6 +73,8 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
         ),
       );
     }
+    const problem = entityWriteProblem(op);
+    if (problem !== null) return handled(Promise.reject(new CodedError('invalid_entity', `${op.kind.slice(7)} on ${op.blueprint}: ${problem}`, { runId })));
     let seq: number;
     try {
       seq = outbox.append(runId, op);

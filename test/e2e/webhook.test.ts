@@ -184,3 +184,13 @@ describe('when the whole suite ran', () => {
     expect(text).not.toMatch(/Bearer [A-Za-z0-9]/);
   });
 });
+
+describe('when a handler writes an entity Port would refuse', () => {
+  it('when the identifier has characters Port does not allow, then the run fails naming it and nothing invalid reaches Port', async () => {
+    const res = await sim().deliver({ url: webhook(), action: 'create_microservice', shape: 'v1', inputs: { name: 'rocket 🚀', region: 'eu' } });
+    const run = await finished(res.runId);
+    expect(run).toMatchObject({ status: 'FAILURE' });
+    expect(run!.statusLabel).toMatch(/^create on microservice: entity identifier "rocket_🚀" has characters Port does not allow/);
+    expect(sim().violations()).toEqual([]);
+  });
+});
