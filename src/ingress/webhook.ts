@@ -57,7 +57,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       const result = await dispatcher.dispatch(invocation, { requestId });
       const outcome = sendDispatchResult(res, result);
       metrics.deliveries.inc({ outcome });
-      log.info(`delivery ${outcome}`, { runId: invocation.runId, action: invocation.action, outcome });
+      log.info(`delivery ${outcome}`, { runId: invocation.runId, action: (result.kind === 'accepted' && result.action) || invocation.action, outcome });
     } catch (err) {
       reject(err, res);
     }

@@ -146,7 +146,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       }
       if (!store.accept({ runId, action, invocation, synchronized: false }, clock.now())) return { kind: 'duplicate', runId };
       queue.enqueue(job({ runId, action, invocation, synchronized: false }));
-      return { kind: 'accepted', runId };
+      return { kind: 'accepted', runId, action };
     },
 
     start() {

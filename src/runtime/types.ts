@@ -1,7 +1,8 @@
 import type { Invocation } from '../normalize/invocation.js';
 
 export type DispatchResult =
-  | { kind: 'accepted'; runId: string }
+  /** `action`: the id Port sent, once known (it may have been looked up). */
+  | { kind: 'accepted'; runId: string; action?: string }
   | { kind: 'duplicate'; runId: string }
   /** A synchronized run finished within the request: 200 with `result`, or 422 with the failure label. */
   | { kind: 'sync'; runId: string; ok: true; result: unknown }

@@ -37,7 +37,7 @@ describe('createDispatcher (async runs)', () => {
     const { handler, run } = ok();
     const t = setup({ handlers: [handler] });
     const result = await t.dispatcher.dispatch(invocation('r_1'), meta);
-    expect(result).toEqual({ kind: 'accepted', runId: 'r_1' });
+    expect(result).toEqual({ kind: 'accepted', runId: 'r_1', action: 'deploy' });
     expect(t.store.get('r_1')).toMatchObject({ action: 'deploy', synchronized: false });
     await until(() => t.finished('r_1'));
     expect(run).toHaveBeenCalledTimes(1);
