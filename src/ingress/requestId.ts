@@ -12,7 +12,18 @@ export function requestIdFrom(header: string | string[] | undefined): string {
 
 export interface RequestScope {
   requestId: string;
-  log: Logger;
+  /** A child logger bound to the request id, made on first use (most requests log nothing below info). */
+  readonly log: Logger;
+}
+
+function scope(requestId: string, logger: Logger): RequestScope {
+  let child: Logger | undefined;
+  return {
+    requestId,
+    get log() {
+      return (child ??= logger.child({ requestId }));
+    },
+  };
 }
 
 /** Idempotent, so both the whole app and the mountable webhook router can use it. */
@@ -21,7 +32,7 @@ export function requestScope(logger: Logger): RequestHandler {
     if (res.locals.requestScope === undefined) {
       const requestId = requestIdFrom(req.headers['x-request-id']);
       res.setHeader('x-request-id', requestId);
-      res.locals.requestScope = { requestId, log: logger.child({ requestId }) } satisfies RequestScope;
+      res.locals.requestScope = scope(requestId, logger);
     }
     next();
   };

@@ -150,6 +150,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
       `INSERT OR IGNORE INTO runs (run_id, action, invocation, synchronized, state, accepted_at) VALUES (?, ?, ?, ?, 'queued', ?)`,
     ),
     get: db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE run_id = ?`),
+    state: db.prepare<[string], { state: RunState }>(`SELECT state FROM runs WHERE run_id = ?`),
     started: db.prepare(`UPDATE runs SET state = 'running', started_at = ? WHERE run_id = ? AND state != 'finished'`),
     finished: db.prepare(
       `UPDATE runs SET state = 'finished', finished_at = ?, final_status = ?, final_label = ? WHERE run_id = ? AND state != 'finished'`,
@@ -189,6 +190,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
     get(runId) {
       const row = q.get.get(runId);
       return row ? toRecord(row) : undefined;
+    },
+    stateOf(runId) {
+      return q.state.get(runId)?.state;
     },
     markStarted(runId, now) {
       q.started.run(now, runId);

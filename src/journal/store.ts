@@ -44,6 +44,8 @@ export interface RunStore {
   /** Journals a new run; false when the run id was already accepted (a duplicate). */
   accept(run: { runId: string; action: string | null; invocation: Invocation; synchronized: boolean }, now: number): boolean;
   get(runId: string): RunRecord | undefined;
+  /** The run's state without reading its invocation (the hot path's duplicate check). */
+  stateOf(runId: string): RunState | undefined;
   markStarted(runId: string, now: number): void;
   /** Records the decided final status (its delivery is an outbox op). */
   markFinished(runId: string, status: FinalStatus, label: string | null, now: number): void;

@@ -4,7 +4,7 @@
 // 429, 5xx) keeps the op and retries it with backoff until Port takes it; Port's final "no" is recorded
 // and the lane moves on, so the run's final status still goes out.
 import type { Clock } from '../clock.js';
-import type { OutboxOp, RunStore } from '../journal/store.js';
+import type { OutboxEntry, OutboxOp, RunStore } from '../journal/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { PortApiError } from '../port/errors.js';
@@ -74,6 +74,17 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const send = createSender(port, opts);
 
   const lanes = new Map<string, Lane>();
+  // The journal is the durable copy; this mirrors each run's pending ops so a lane does not re-read (and
+  // re-parse) them from SQLite before every request. Filled from the journal the first time a run is seen.
+  const pendingByRun = new Map<string, OutboxEntry[]>();
+  const pendingOf = (runId: string): OutboxEntry[] => {
+    let entries = pendingByRun.get(runId);
+    if (entries === undefined) {
+      entries = store.pendingOps(runId);
+      if (entries.length > 0) pendingByRun.set(runId, entries);
+    }
+    return entries;
+  };
   const waitingForSlot: string[] = [];
   const waiters = new Map<number, Deferred>();
   const drainWaiters = new Map<string, Array<() => void>>();
@@ -97,8 +108,11 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     }
   }
 
-  function complete(batch: Batch, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
+  function complete(runId: string, batch: Batch, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
     store.completeOps(batch.seqs, outcome.ok ? { ok: true } : { ok: false, error: describeError(outcome.error) }, clock.now());
+    const left = (pendingByRun.get(runId) ?? []).filter((e) => !batch.seqs.includes(e.seq));
+    if (left.length > 0) pendingByRun.set(runId, left);
+    else pendingByRun.delete(runId);
     setDepth(depth - batch.seqs.length);
     settle(batch.seqs, outcome);
   }
@@ -108,8 +122,6 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     const ws = drainWaiters.get(runId);
     drainWaiters.delete(runId);
     for (const w of ws ?? []) w();
-    // Ops journaled without append() (recovery) are counted here, once the run is quiet.
-    setDepth(store.countPendingOps());
   }
 
   function releaseSlot(): void {
@@ -150,7 +162,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   /** Sends the run's pending ops until none is left, Port is unreachable (backoff) or the outbox stops. */
   async function drive(runId: string, lane: Lane): Promise<void> {
     while (!stopped) {
-      const batch = nextBatch(store.pendingOps(runId), lane.mergeAfter);
+      const batch = nextBatch(pendingOf(runId), lane.mergeAfter);
       if (!batch) {
         finishLane(runId);
         return;
@@ -158,7 +170,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       try {
         const value = await send(runId, batch);
         lane.failures = 0;
-        complete(batch, { ok: true, value });
+        complete(runId, batch, { ok: true, value });
       } catch (err) {
         if (!(err instanceof PortApiError) || err.transient) {
           if (!(err instanceof PortApiError)) logger.error('unexpected error delivering to Port; will retry', { runId, error: describeError(err) });
@@ -174,7 +186,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         lane.failures = 0;
         if (batch.final && err.alreadyFinished) {
           logger.info('Port says the run already has its final status; counted as finished', { runId, status: err.status });
-          complete(batch, { ok: true, value: undefined });
+          complete(runId, batch, { ok: true, value: undefined });
         } else {
           logger.warn('Port refused a report for good; recorded, going on with the run', {
             runId,
@@ -184,7 +196,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
             traceId: err.traceId,
             error: err.message,
           });
-          complete(batch, { ok: false, error: err });
+          complete(runId, batch, { ok: false, error: err });
         }
       }
     }
@@ -209,7 +221,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   }
 
   function drained(runId: string): Promise<void> {
-    if (store.pendingOps(runId).length === 0) return Promise.resolve();
+    if (pendingOf(runId).length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const ws = drainWaiters.get(runId) ?? [];
       ws.push(resolve);
@@ -220,7 +232,11 @@ export function createOutbox(opts: OutboxOptions): Outbox {
 
   return {
     append(runId, op) {
-      const seq = store.appendOp(runId, op, clock.now());
+      const createdAt = clock.now();
+      const known = pendingByRun.get(runId);
+      const seq = store.appendOp(runId, op, createdAt);
+      if (known) known.push({ seq, runId, op, attempts: 0, createdAt });
+      else pendingOf(runId); // first op seen for this run: load it with anything journaled before
       setDepth(depth + 1);
       kick(runId);
       return seq;
@@ -236,7 +252,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       return runs.length;
     },
     pending(runId) {
-      return store.pendingOps(runId).length;
+      return pendingOf(runId).length;
     },
     drained,
     async flush(timeoutMs) {

@@ -70,7 +70,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     });
     // The reporter may already have journaled it with the final op; make sure a finished run never
     // looks "running" to the next start's recovery.
-    if (store.get(record.runId)?.state !== 'finished') store.markFinished(record.runId, outcome.status, outcome.label, clock.now());
+    if (store.stateOf(record.runId) !== 'finished') store.markFinished(record.runId, outcome.status, outcome.label, clock.now());
     return outcome;
   }
 
@@ -118,7 +118,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     async dispatch(received, meta) {
       const { runId } = received;
       if (!accepting) throw shuttingDown();
-      if (store.get(runId)) return { kind: 'duplicate', runId };
+      if (store.stateOf(runId)) return { kind: 'duplicate', runId };
 
       let invocation = received;
       if (invocation.action === null) {
@@ -133,7 +133,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
         invocation = { ...invocation, action: found.action, blueprint: invocation.blueprint ?? found.blueprint };
         // The lookup awaited: a concurrent delivery of this run, or a shutdown, may have happened meanwhile.
         if (!accepting) throw shuttingDown();
-        if (store.get(runId)) return { kind: 'duplicate', runId };
+        if (store.stateOf(runId)) return { kind: 'duplicate', runId };
       }
       const action = invocation.action as string;
 

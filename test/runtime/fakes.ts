@@ -31,6 +31,9 @@ export class FakeStore implements RunStore {
   get(runId: string) {
     return this.runs.get(runId);
   }
+  stateOf(runId: string) {
+    return this.runs.get(runId)?.state;
+  }
   markStarted(runId: string, now: number) {
     const r = this.runs.get(runId)!;
     r.state = 'running';
