@@ -58,6 +58,9 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** Node timers hold at most 2^31-1 ms (about 24.8 days); larger values would fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 const schema = z.object({
   PORT: int(0, 65535),
   NODE_ENV: z.string().min(1),
@@ -69,14 +72,14 @@ const schema = z.object({
   WEBHOOK_TOLERANCE_SECONDS: int(1, 86_400),
   WEBHOOK_MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024),
   HANDLERS_DIR: z.string().min(1),
-  RUN_TIMEOUT_MS: int(1),
+  RUN_TIMEOUT_MS: int(1, MAX_TIMER_MS),
   MAX_CONCURRENT_RUNS: int(1, 10_000),
   MAX_QUEUED_RUNS: int(0, 1_000_000),
   DATA_DIR: z.string().min(1),
-  SHUTDOWN_GRACE_MS: int(0),
+  SHUTDOWN_GRACE_MS: int(0, MAX_TIMER_MS),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
-  PORT_CALL_BUDGET_MS: int(100),
-  PORT_FINAL_CALL_BUDGET_MS: int(100),
+  PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

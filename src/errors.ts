@@ -14,6 +14,7 @@ export const HTTP_STATUS_BY_CODE = {
   queue_full: 503,
   shutting_down: 503,
   port_unavailable: 503,
+  journal_unavailable: 503,
   body_already_parsed: 500,
   internal_error: 500,
   // Ingress routing and unreadable bodies (bad Content-Encoding, aborted upload).
@@ -31,7 +32,6 @@ export type InternalErrorCode =
   | 'run_finished'
   | 'decrypt_failed'
   | 'port_api_error'
-  | 'journal_unavailable'
   | 'invalid_inputs'
   | 'invalid_entity'
   | 'unknown_action';

@@ -1,6 +1,6 @@
 // Process entry (`npm start`, the container's CMD): config, start, and signals. Everything else is in server.ts.
 import { loadConfig } from './config.js';
-import { isCodedError } from './errors.js';
+import { isCodedError, publicMessage } from './errors.js';
 import { startService } from './server.js';
 
 const REPEAT_WINDOW_MS = 1000;
@@ -15,7 +15,18 @@ async function main(): Promise<void> {
     process.exit(78);
   }
 
-  let service: Awaited<ReturnType<typeof startService>>;
+  let service: Awaited<ReturnType<typeof startService>> | undefined;
+  // Handler code runs in this process: a promise it forgot to await, or a throw inside its own timer,
+  // must not take every other run down with it. Logged loudly; the run it belonged to is still finalized
+  // by its deadline (or its own outcome), and the service keeps serving.
+  const stray = (kind: string) => (err: unknown) => {
+    const message = `${kind} (most likely handler code that did not await or catch): ${publicMessage(err)}`;
+    if (service) service.logger.error(message, { stack: err instanceof Error ? err.stack : undefined });
+    else console.error(`port-action-runner: ${message}`);
+  };
+  process.on('unhandledRejection', stray('unhandled promise rejection'));
+  process.on('uncaughtException', stray('uncaught exception'));
+
   try {
     service = await startService({ config });
   } catch (err) {
@@ -24,6 +35,7 @@ async function main(): Promise<void> {
     process.exit(isCodedError(err) ? 78 : 1);
   }
 
+  const running = service;
   // npm forwards a signal its process group also received, so one signal may arrive twice within a
   // moment: only a signal well after the first one is "the second signal", which exits at once.
   let firstSignalAt = 0;
@@ -31,17 +43,17 @@ async function main(): Promise<void> {
     const now = Date.now();
     if (firstSignalAt === 0) {
       firstSignalAt = now;
-      service.logger.info(`${signal} received: shutting down gracefully (send it again to exit at once)`);
-      service.stop().then(
+      running.logger.info(`${signal} received: shutting down gracefully (send it again to exit at once)`);
+      running.stop().then(
         () => process.exit(0),
         (err) => {
-          service.logger.error('shutdown failed', { error: (err as Error).message });
+          running.logger.error('shutdown failed', { error: (err as Error).message });
           process.exit(1);
         },
       );
     } else if (now - firstSignalAt > REPEAT_WINDOW_MS) {
-      service.logger.warn(`${signal} received again: exiting now; the next start recovers from the journal`);
-      service.abortNow();
+      running.logger.warn(`${signal} received again: exiting now; the next start recovers from the journal`);
+      running.abortNow();
       process.exit(130);
     }
   };
@@ -54,8 +66,8 @@ async function main(): Promise<void> {
     const parent = process.ppid;
     setInterval(() => {
       if (process.ppid !== parent) {
-        service.logger.warn('the parent npm process is gone: exiting; the next start recovers from the journal');
-        service.abortNow();
+        running.logger.warn('the parent npm process is gone: exiting; the next start recovers from the journal');
+        running.abortNow();
         process.exit(137);
       }
     }, 500).unref();

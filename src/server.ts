@@ -144,15 +144,17 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const prune = setInterval(() => store.pruneDelivered(clock.now() - 7 * 24 * 3600_000), 3600_000);
   prune.unref();
 
-  // Reports owed from before a restart go out first (in order per run), then journaled runs resume.
-  outbox.resumeAll();
-  const recovered = await runtime.start();
-
+  // Bind first: if the port is taken, nothing of the journal has been touched. Deliveries that arrive
+  // before recovery has read the journal just wait in the (paused) queue.
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
     s.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+
+  // Reports owed from before a restart go out first (in order per run), then journaled runs resume.
+  outbox.resumeAll();
+  const recovered = await runtime.start();
   const listenPort = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${listenPort}`;
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
@@ -168,8 +170,13 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       outbox.stop();
       clearInterval(prune);
       if (port instanceof PortClient) port.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      // Idle keep-alive connections go now; a request still open (a synchronized run waiting on Port)
+      // gets a moment, then its connection is closed too.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(force);
       store.close();
       await simulator?.close();
       logger.info('shutdown complete');

@@ -53,3 +53,11 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('loadConfig timer limits', () => {
+  it('when a duration exceeds what a Node timer can hold, then startup fails naming the variable', () => {
+    expect(() => loadConfig({ RUN_TIMEOUT_MS: '3000000000' })).toThrow(/^RUN_TIMEOUT_MS is invalid/);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '3000000000' })).toThrow(/^SHUTDOWN_GRACE_MS is invalid/);
+    expect(loadConfig({ RUN_TIMEOUT_MS: '2147483647' }).runTimeoutMs).toBe(2147483647);
+  });
+});

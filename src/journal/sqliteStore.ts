@@ -144,6 +144,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
   // The file we opened must stay the file at DATA_DIR: a deleted or replaced journal would still accept
   // writes (to an unlinked inode) and lose them all at the next start.
   const inode = dataDir === null ? null : statSync(file).ino;
+  const fileProblem = (): string | null =>
+    inode !== null && statSync(file, { throwIfNoEntry: false })?.ino !== inode ? `${file} was removed or replaced while the service was running` : null;
+  let fileCheckedAt = 0;
 
   const q = {
     accept: db.prepare(
@@ -185,6 +188,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
   return {
     path: file,
     accept(run, now) {
+      // At most once a second: a run accepted into a deleted journal would be lost at the next start.
+      if (now - fileCheckedAt > 1000) {
+        const problem = fileProblem();
+        if (problem) throw unavailable(file, dataDir, new Error(problem));
+        fileCheckedAt = now;
+      }
       return q.accept.run(run.runId, run.action, JSON.stringify(run.invocation), run.synchronized ? 1 : 0, now).changes === 1;
     },
     get(runId) {
@@ -236,9 +245,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
     },
     checkWritable() {
       try {
-        if (inode !== null && statSync(file, { throwIfNoEntry: false })?.ino !== inode) {
-          throw new Error(`${file} was removed or replaced while the service was running`);
-        }
+        const problem = fileProblem();
+        if (problem) throw new Error(problem);
         q.touch.run(String(Date.now()));
       } catch (err) {
         throw unavailable(file, dataDir, err);

@@ -1,3 +1,5 @@
+import { isRetryableStatus } from './retry.js';
+
 /** A Port API call that failed for good (after retries): what Port said, for logs and the journal. */
 export class PortApiError extends Error {
   readonly code = 'port_api_error' as const;
@@ -17,9 +19,13 @@ export class PortApiError extends Error {
     this.route = init.route;
   }
 
-  /** Worth trying again later: no answer, 408, 429 or 5xx. Any other 4xx is Port's final word. */
+  /**
+   * Worth trying again later: no answer, 408, 429 or 5xx — or Port refusing our credentials (401/403: a
+   * rotated secret or an IP allow-list is an operator's fix, and the reports must survive until then).
+   * Any other 4xx is Port's final word on that request.
+   */
   get transient(): boolean {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+    return isRetryableStatus(this.status) || this.status === 401 || this.status === 403;
   }
 
   /** Port says the run already has its final status (409/422 on a run write). */

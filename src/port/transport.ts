@@ -206,6 +206,7 @@ export class PortHttp {
       error: a.error?.message,
       attempt,
       runId: req.call?.runId,
+      ...(req.call?.action ? { action: req.call.action } : {}),
       ...extra,
     });
   }

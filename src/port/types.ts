@@ -86,6 +86,8 @@ export interface PortCallOptions {
   budgetMs?: number;
   /** Sent as a correlation header and written in logs. */
   runId?: string;
+  /** Written in logs beside the run id. */
+  action?: string;
   signal?: AbortSignal;
 }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { MAX_TIMER_MS } from '../config.js';
 import type { RunContext } from '../runtime/context.js';
 
 export interface HandlerSpec<Schema extends z.ZodType | undefined = undefined> {
@@ -31,8 +32,8 @@ export function defineHandler<Schema extends z.ZodType | undefined = undefined>(
     throw new TypeError('defineHandler: "action" must be a non-empty string or array of strings');
   }
   if (typeof spec.run !== 'function') throw new TypeError('defineHandler: "run" must be a function');
-  if (spec.timeoutMs !== undefined && !(Number.isInteger(spec.timeoutMs) && spec.timeoutMs > 0)) {
-    throw new TypeError('defineHandler: "timeoutMs" must be a positive integer');
+  if (spec.timeoutMs !== undefined && !(Number.isInteger(spec.timeoutMs) && spec.timeoutMs > 0 && spec.timeoutMs <= MAX_TIMER_MS)) {
+    throw new TypeError(`defineHandler: "timeoutMs" must be a positive integer of at most ${MAX_TIMER_MS} (about 24.8 days)`);
   }
   if (spec.inputs !== undefined && typeof (spec.inputs as z.ZodType).safeParse !== 'function') {
     throw new TypeError('defineHandler: "inputs" must be a zod schema');

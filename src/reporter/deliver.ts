@@ -9,16 +9,16 @@ export interface CallBudgets {
   finalCallBudgetMs?: number;
 }
 
-export type Send = (runId: string, batch: Batch) => Promise<unknown>;
+export type Send = (runId: string, batch: Batch, action?: string) => Promise<unknown>;
 
 export function createSender(port: PortApi, budgets: CallBudgets): Send {
-  const options = (runId: string, final: boolean): PortCallOptions => {
+  const options = (runId: string, final: boolean, action: string | undefined): PortCallOptions => {
     const budgetMs = final ? budgets.finalCallBudgetMs : budgets.callBudgetMs;
-    return budgetMs === undefined ? { runId } : { runId, budgetMs };
+    return { runId, ...(action ? { action } : {}), ...(budgetMs === undefined ? {} : { budgetMs }) };
   };
 
-  return async (runId, batch) => {
-    const o = options(runId, batch.final);
+  return async (runId, batch, action) => {
+    const o = options(runId, batch.final, action);
     const { call } = batch;
     if (call.kind === 'patch') return port.patchRun(runId, call.body, o);
     if (call.kind === 'log') return port.addRunLog(runId, call.body, o);

@@ -30,7 +30,7 @@ export interface OutboxOptions {
 
 export interface Outbox {
   /** Journals an op for a run and starts its lane; returns the op's sequence number. */
-  append(runId: string, op: OutboxOp): number;
+  append(runId: string, op: OutboxOp, action?: string): number;
   /** Starts or continues the run's lane (ops journaled elsewhere, recovery). */
   kick(runId: string): void;
   /**
@@ -77,6 +77,17 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   // The journal is the durable copy; this mirrors each run's pending ops so a lane does not re-read (and
   // re-parse) them from SQLite before every request. Filled from the journal the first time a run is seen.
   const pendingByRun = new Map<string, OutboxEntry[]>();
+  // Every log line about a run names its action: remembered from the reporter, or read from the journal
+  // once for a run resumed after a restart.
+  const actions = new Map<string, string>();
+  const actionOf = (runId: string): string | undefined => {
+    let action = actions.get(runId);
+    if (action === undefined) {
+      action = store.get(runId)?.action ?? undefined;
+      if (action) actions.set(runId, action);
+    }
+    return action;
+  };
   const pendingOf = (runId: string): OutboxEntry[] => {
     let entries = pendingByRun.get(runId);
     if (entries === undefined) {
@@ -119,6 +130,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
 
   function finishLane(runId: string): void {
     lanes.delete(runId);
+    actions.delete(runId);
     const ws = drainWaiters.get(runId);
     drainWaiters.delete(runId);
     for (const w of ws ?? []) w();
@@ -140,7 +152,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       .catch((err: unknown) => {
         // A journal failure mid-delivery (or the journal closed at shutdown under an in-flight request):
         // the ops stay pending and go out at the next kick or start.
-        if (!stopped) logger.error('outbox lane stopped on a journal error', { runId, error: describeError(err) });
+        if (!stopped) logger.error('outbox lane stopped on a journal error', { runId, action: actions.get(runId), error: describeError(err) });
         lanes.delete(runId);
       })
       .finally(releaseSlot);
@@ -168,12 +180,12 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         return;
       }
       try {
-        const value = await send(runId, batch);
+        const value = await send(runId, batch, actionOf(runId));
         lane.failures = 0;
         complete(runId, batch, { ok: true, value });
       } catch (err) {
         if (!(err instanceof PortApiError) || err.transient) {
-          if (!(err instanceof PortApiError)) logger.error('unexpected error delivering to Port; will retry', { runId, error: describeError(err) });
+          if (!(err instanceof PortApiError)) logger.error('unexpected error delivering to Port; will retry', { runId, action: actionOf(runId), error: describeError(err) });
           store.noteAttempt(batch.seqs[0], describeError(err));
           if (!stopped) backoff(runId, lane);
           return;
@@ -185,11 +197,12 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         }
         lane.failures = 0;
         if (batch.final && err.alreadyFinished) {
-          logger.info('Port says the run already has its final status; counted as finished', { runId, status: err.status });
+          logger.info('Port says the run already has its final status; counted as finished', { runId, action: actionOf(runId), status: err.status });
           complete(runId, batch, { ok: true, value: undefined });
         } else {
           logger.warn('Port refused a report for good; recorded, going on with the run', {
             runId,
+            action: actionOf(runId),
             seq: batch.seqs[0],
             status: err.status,
             portError: err.portError,
@@ -231,7 +244,8 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   }
 
   return {
-    append(runId, op) {
+    append(runId, op, action) {
+      if (action) actions.set(runId, action);
       const createdAt = clock.now();
       const known = pendingByRun.get(runId);
       const seq = store.appendOp(runId, op, createdAt);
@@ -270,6 +284,9 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     },
     stop() {
       stopped = true;
+      // Nobody may wait forever on a run whose reports now stay journaled for the next start.
+      for (const ws of drainWaiters.values()) for (const w of ws) w();
+      drainWaiters.clear();
       for (const lane of lanes.values()) {
         if (lane.timer) clearTimeout(lane.timer);
         lane.timer = undefined;

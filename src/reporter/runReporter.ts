@@ -53,7 +53,7 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
       return Promise.resolve();
     }
     try {
-      outbox.append(runId, op());
+      outbox.append(runId, op(), action ?? undefined);
       return Promise.resolve();
     } catch (err) {
       logger.error(`${call}() could not be journaled`, { runId, action, error: (err as Error).message });
@@ -77,7 +77,7 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
     if (problem !== null) return handled(Promise.reject(new CodedError('invalid_entity', `${op.kind.slice(7)} on ${op.blueprint}: ${problem}`, { runId })));
     let seq: number;
     try {
-      seq = outbox.append(runId, op);
+      seq = outbox.append(runId, op, action ?? undefined);
     } catch (err) {
       return handled(Promise.reject(err));
     }
@@ -99,7 +99,7 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
     try {
       const record = (): void => {
         store.markFinished(runId, next, text ?? null, clock.now());
-        if (!opts.synchronized) outbox.append(runId, { kind: 'final', status: next, ...(text !== undefined ? { label: text } : {}) });
+        if (!opts.synchronized) outbox.append(runId, { kind: 'final', status: next, ...(text !== undefined ? { label: text } : {}) }, action ?? undefined);
       };
       // Together or not at all: a finished run without its final op would stay IN_PROGRESS on Port.
       if (store.transaction) store.transaction(record);

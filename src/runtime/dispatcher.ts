@@ -70,7 +70,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     });
     // The reporter may already have journaled it with the final op; make sure a finished run never
     // looks "running" to the next start's recovery.
-    if (store.stateOf(record.runId) !== 'finished') store.markFinished(record.runId, outcome.status, outcome.label, clock.now());
+    store.markFinished(record.runId, outcome.status, outcome.label, clock.now()); // no-op once the reporter recorded it
     return outcome;
   }
 
@@ -83,10 +83,18 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
   function job(record: RunRecord | { runId: string; action: string; invocation: Invocation; synchronized: boolean }) {
     return {
       runId: record.runId,
-      run: async () => {
-        store.markStarted(record.runId, clock.now());
-        await track(execute(record));
-      },
+      // The slot is already taken; the work starts on the next turn, so a delivery's 202 goes out before
+      // any of its handler runs, however much the handler does before its first await. If the shutdown
+      // grace ran out in between, the run stays queued in the journal for the next start.
+      run: () =>
+        track(
+          (async () => {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            if (shutdownController.signal.aborted) return;
+            store.markStarted(record.runId, clock.now());
+            await execute(record);
+          })(),
+        ),
     };
   }
 
@@ -99,11 +107,10 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       store.markStarted(runId, clock.now());
       const reporter = opts.reporterFactory({ runId, action, synchronized: true });
       const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter));
-      try {
-        await reporter.drained(); // its logs and entity writes reach Port before the answer does
-      } catch (err) {
-        logger.warn('reports of a synchronized run were not all delivered before the answer', { runId, error: publicMessage(err) });
-      }
+      // Its logs and entity writes reach Port before the answer does — unless Port is away for longer than
+      // one call's budget: then the answer goes out anyway (Port is waiting on it) and they follow.
+      const drained = await settlesWithin(reporter.drained(), opts.config.portCallBudgetMs);
+      if (!drained) logger.warn('reports of a synchronized run were not all delivered before the answer', { runId, action });
       return outcome.status === 'SUCCESS'
         ? { kind: 'sync', runId, ok: true, result: outcome.result }
         : { kind: 'sync', runId, ok: false, label: outcome.label ?? 'run failed' };
@@ -112,41 +119,67 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     }
   }
 
+  /** True when `p` settled within `ms` (rejections count as settled: the outbox logged them). */
+  function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+      onAbort = () => resolve(false);
+      shutdownController.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    return Promise.race([p.then(() => true, () => true), timeout]).finally(() => {
+      clearTimeout(timer);
+      shutdownController.signal.removeEventListener('abort', onAbort!);
+    });
+  }
+
   const shuttingDown = () => new CodedError('shutting_down', 'the service is shutting down; Port or the operator can retry the delivery');
+
+  async function dispatchOne(received: Invocation, meta: { requestId: string }): Promise<DispatchResult> {
+    const { runId } = received;
+    if (!accepting) throw shuttingDown();
+    if (store.stateOf(runId)) return { kind: 'duplicate', runId };
+
+    let invocation = received;
+    if (invocation.action === null) {
+      let found: Awaited<ReturnType<LookupAction>>;
+      try {
+        found = await opts.lookupAction(runId);
+      } catch (err) {
+        logger.warn('cannot look up the action of a run: Port is unreachable', { runId, action: null, requestId: meta.requestId, error: publicMessage(err) });
+        throw new CodedError('port_unavailable', `cannot reach Port to look up run ${runId}`, undefined, { cause: err });
+      }
+      if (!found) throw new CodedError('unknown_run', `Port does not know run ${runId}`);
+      invocation = { ...invocation, action: found.action, blueprint: invocation.blueprint ?? found.blueprint };
+      // The lookup awaited: a concurrent delivery of this run, or a shutdown, may have happened meanwhile.
+      if (!accepting) throw shuttingDown();
+      if (store.stateOf(runId)) return { kind: 'duplicate', runId };
+    }
+    const action = invocation.action as string;
+
+    if (registry.resolve(action, invocation.blueprint)?.handler.synchronized) return dispatchSync(invocation, action);
+
+    // From here to the enqueue nothing awaits: the duplicate check, the journal entry and the queue slot
+    // are one step for the event loop.
+    if (!queue.hasRoom()) {
+      throw new CodedError('queue_full', `run queue is full (MAX_QUEUED_RUNS=${opts.config.maxQueuedRuns}); the delivery can be retried`);
+    }
+    if (!store.accept({ runId, action, invocation, synchronized: false }, clock.now())) return { kind: 'duplicate', runId };
+    queue.enqueue(job({ runId, action, invocation, synchronized: false }));
+    return { kind: 'accepted', runId, action };
+  }
 
   const dispatcher: RuntimeDispatcher = {
     async dispatch(received, meta) {
-      const { runId } = received;
-      if (!accepting) throw shuttingDown();
-      if (store.stateOf(runId)) return { kind: 'duplicate', runId };
-
-      let invocation = received;
-      if (invocation.action === null) {
-        let found: Awaited<ReturnType<LookupAction>>;
-        try {
-          found = await opts.lookupAction(runId);
-        } catch (err) {
-          logger.warn('cannot look up the action of a run: Port is unreachable', { runId, requestId: meta.requestId, error: publicMessage(err) });
-          throw new CodedError('port_unavailable', `cannot reach Port to look up run ${runId}`, undefined, { cause: err });
-        }
-        if (!found) throw new CodedError('unknown_run', `Port does not know run ${runId}`);
-        invocation = { ...invocation, action: found.action, blueprint: invocation.blueprint ?? found.blueprint };
-        // The lookup awaited: a concurrent delivery of this run, or a shutdown, may have happened meanwhile.
-        if (!accepting) throw shuttingDown();
-        if (store.stateOf(runId)) return { kind: 'duplicate', runId };
+      try {
+        return await dispatchOne(received, meta);
+      } catch (err) {
+        if (err instanceof CodedError) throw err;
+        // The journal (SQLite) failed: disk full, I/O error. Nothing was accepted; the sender may retry.
+        logger.error('the run journal failed while accepting a delivery', { runId: received.runId, action: received.action, error: publicMessage(err) });
+        throw new CodedError('journal_unavailable', 'the run journal cannot be written', undefined, { cause: err });
       }
-      const action = invocation.action as string;
-
-      if (registry.resolve(action, invocation.blueprint)?.handler.synchronized) return dispatchSync(invocation, action);
-
-      // From here to the enqueue nothing awaits: the duplicate check, the journal entry and the queue slot
-      // are one step for the event loop.
-      if (!queue.hasRoom()) {
-        throw new CodedError('queue_full', `run queue is full (MAX_QUEUED_RUNS=${opts.config.maxQueuedRuns}); the delivery can be retried`);
-      }
-      if (!store.accept({ runId, action, invocation, synchronized: false }, clock.now())) return { kind: 'duplicate', runId };
-      queue.enqueue(job({ runId, action, invocation, synchronized: false }));
-      return { kind: 'accepted', runId, action };
     },
 
     start() {

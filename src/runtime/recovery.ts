@@ -36,15 +36,17 @@ async function finalizeInterrupted(record: RunRecord, opts: RecoveryOptions): Pr
   const last = opts.store.lastLog(record.runId);
   if (last !== null) await reporter.log(`last progress before the restart: ${last}`);
   await reporter.finalizeIfOpen({ status: 'FAILURE', label: INTERRUPTED_LABEL });
-  if (opts.store.get(record.runId)?.state !== 'finished') {
-    opts.store.markFinished(record.runId, 'FAILURE', INTERRUPTED_LABEL, opts.clock.now());
-  }
+  opts.store.markFinished(record.runId, 'FAILURE', INTERRUPTED_LABEL, opts.clock.now()); // no-op once finished
 }
 
 export async function recover(opts: RecoveryOptions): Promise<RecoveryCounts> {
   const counts: RecoveryCounts = { requeued: 0, rerun: 0, interrupted: 0 };
+  // Both lists are read before the first await: deliveries accepted while recovery is under way are
+  // queued by the dispatcher itself and must not be queued a second time from here.
+  const running = opts.store.listRuns('running');
+  const queued = opts.store.listRuns('queued');
   // Interrupted runs started before anything still queued, so a rerun goes first.
-  for (const record of opts.store.listRuns('running')) {
+  for (const record of running) {
     const action = record.action ?? record.invocation.action;
     const handler = action ? opts.registry.resolve(action, record.invocation.blueprint)?.handler : undefined;
     if (handler?.retryOnRestart && !record.synchronized) {
@@ -61,7 +63,7 @@ export async function recover(opts: RecoveryOptions): Promise<RecoveryCounts> {
       opts.logger.error('cannot finalize a run interrupted by the restart', { runId: record.runId, error: publicMessage(err) });
     }
   }
-  for (const record of opts.store.listRuns('queued')) {
+  for (const record of queued) {
     opts.dispatcher.resume(record);
     counts.requeued += 1;
   }

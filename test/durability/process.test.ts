@@ -134,6 +134,23 @@ describe('when the service process is killed', () => {
   });
 });
 
+describe('when handler code misbehaves outside its run()', () => {
+  it('when a handler leaves an unhandled rejection and a throwing timer, then the service logs them and keeps serving', async () => {
+    const child = await start();
+    const res = await sim().deliver({ url: `${child.url}/webhook`, action: 'stray', shape: 'v1' });
+    expect(res.status).toBe(202);
+    await until(() => terminal([res.runId]), 10_000, 'the run to finish');
+    expect(sim().run(res.runId)).toMatchObject({ status: 'SUCCESS' });
+    expect(logsOf(res.runId)).toEqual(['still here']);
+    const next = await sim().deliver({ url: `${child.url}/webhook`, action: 'quick', shape: 'v1' });
+    expect(next.status).toBe(202);
+    await until(() => terminal([next.runId]), 10_000, 'the next run to finish');
+    expect(child.proc.exitCode).toBeNull();
+    expect(child.output()).toMatch(/unhandled promise rejection .*nobody awaited me/);
+    expect(child.output()).toMatch(/uncaught exception .*thrown from a timer/);
+  });
+});
+
 describe('when Port is down for a while', () => {
   it('when every Port call answers 503 for 15 s while 10 runs execute, then afterwards all 10 are terminal with every log line once and in order', async () => {
     const child = await start();

@@ -76,12 +76,15 @@ describe('GET /readyz', () => {
     expect(await retryUntil200(`${stack.service.url}/readyz`)).toBe(200);
   });
 
-  it('when the journal is deleted under the running service, then 503 with journal failing', async () => {
+  it('when the journal is deleted under the running service, then /readyz is 503 with journal failing and deliveries get 503 journal_unavailable', async () => {
     stack = await startStack();
     rmSync(stack.dataDir, { recursive: true, force: true });
     const res = await fetch(`${stack.service.url}/readyz`);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { checks: Record<string, { ok: boolean }> }).checks.journal.ok).toBe(false);
+    await new Promise((r) => setTimeout(r, 1100)); // the journal file is re-checked at most once a second
+    const delivery = await stack.simulator.sim.deliver({ url: `${stack.service.url}/webhook`, action: 'create_microservice', shape: 'v1', inputs: { name: 'lost', region: 'eu' } });
+    expect(delivery).toMatchObject({ status: 503, body: { ok: false, error: 'journal_unavailable' } });
   });
 
   it('when the service is shutting down, then /readyz is 503 and new deliveries get 503 shutting_down', async () => {
@@ -108,16 +111,44 @@ async function retryUntil200(url: string): Promise<number> {
   return status;
 }
 
-describe('logs', () => {
-  it('when a run is processed, then every line about it carries runId and action, and request lines a request id', async () => {
+describe('ordering', () => {
+  it('when a handler is busy before its first await, then the 202 is written before the handler starts', async () => {
     stack = await startStack();
     const s = stack;
+    const res = await s.simulator.sim.deliver({ url: `${s.service.url}/webhook`, action: 'e2e_busy', shape: 'v1' });
+    expect(res.status).toBe(202);
+    await eventually(() => s.simulator.sim.run(res.runId)!.status === 'SUCCESS', 8000, 'the run to succeed');
+    const messages = s.logs.lines.filter((l) => l.runId === res.runId).map((l) => l.message);
+    expect(messages.indexOf('delivery accepted')).toBeGreaterThanOrEqual(0);
+    expect(messages.indexOf('delivery accepted')).toBeLessThan(messages.indexOf('handler started'));
+  });
+
+  it('when Port is down while a synchronized run waits for its reports, then the answer comes after one call budget and shutdown completes', async () => {
+    stack = await startStack({ PORT_CALL_BUDGET_MS: '800', SHUTDOWN_GRACE_MS: '200' });
+    const s = stack;
+    const run = s.simulator.sim.createRun({ action: 'e2e_sync' });
+    await fetch(`${s.service.url}/readyz`); // obtain the token while Port is up
+    s.simulator.sim.outage();
+    const answer = await s.post('/webhook', JSON.stringify({ context: { runId: run.id }, action: 'e2e_sync', payload: { properties: { name: 'db' } } }));
+    expect(answer).toEqual({ status: 200, body: { created: 'db' } });
+    const stopped = await Promise.race([s.service.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('hung'), 15_000))]);
+    expect(stopped).toBe('stopped');
+    s.simulator.sim.clearOutage();
+  });
+});
+
+describe('logs', () => {
+  it('when a run is processed (one Port call retried), then every line about it carries runId and action, and request lines a request id', async () => {
+    stack = await startStack();
+    const s = stack;
+    s.simulator.sim.failNext({ route: 'POST /v1/blueprints/{blueprint_identifier}/entities', count: 1, status: 503 });
     const res = await s.simulator.sim.deliver({ url: `${s.service.url}/webhook`, action: 'create_microservice', shape: 'v1', inputs: { name: 'logged', region: 'eu' }, headers: { 'x-request-id': 'req-abc-123' } });
     await eventually(() => s.simulator.sim.run(res.runId)!.status === 'SUCCESS', 8000, 'the run to succeed');
     await new Promise((r) => setTimeout(r, 100));
     const about = s.logs.lines.filter((l) => JSON.stringify(l).includes(res.runId));
     expect(about.length).toBeGreaterThan(0);
     for (const line of about) expect({ line, runId: line.runId, action: line.action }).toEqual({ line, runId: res.runId, action: 'create_microservice' });
+    expect(about.some((l) => l.message === 'port api attempt failed; retrying')).toBe(true);
     expect(s.logs.lines.some((l) => l.requestId === 'req-abc-123' && l.runId === res.runId)).toBe(true);
   });
 

@@ -85,6 +85,17 @@ describe('createOutbox', () => {
     expect(store.pendingOps('r_1')).toEqual([]);
   });
 
+  it.each([401, 403])('when Port refuses our credentials (%i) for a while, then the ops wait and are delivered once it accepts them', async (status) => {
+    const { store, port, outbox } = setup();
+    port.failNext('addRunLog', 3, status);
+    port.failNext('patchRun', 3, status);
+    outbox.append('r_1', { kind: 'log', message: 'hello' });
+    outbox.append('r_1', { kind: 'final', status: 'SUCCESS', label: 'ok' });
+    await drain(outbox, 'r_1');
+    expect(store.pendingOps('r_1')).toEqual([]);
+    expect(port.calls.at(-1)).toMatchObject({ method: 'addRunLog', args: ['r_1', { message: 'hello', terminationStatus: 'SUCCESS', statusLabel: 'ok' }] });
+  });
+
   it('when Port refuses a log with 400, then it is recorded and the later ops and the final status still go out', async () => {
     const { logger, lines } = memoryLogger();
     const { port, outbox } = setup({ logger });

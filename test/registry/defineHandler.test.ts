@@ -1,0 +1,23 @@
+import { describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
+import { defineHandler, isHandler } from '../../src/registry/defineHandler.js';
+
+const run = async () => undefined;
+
+describe('defineHandler', () => {
+  it('when the spec is valid, then it is a handler listing its actions', () => {
+    const h = defineHandler({ action: ['a', 'b'], inputs: z.object({}), timeoutMs: 1000, run });
+    expect(isHandler(h)).toBe(true);
+    expect(h.actions).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    ['an empty action', { action: '', run }, /"action"/],
+    ['no run function', { action: 'a' }, /"run"/],
+    ['a fractional timeout', { action: 'a', timeoutMs: 1.5, run }, /"timeoutMs"/],
+    ['a timeout no Node timer can hold', { action: 'a', timeoutMs: 3_000_000_000, run }, /at most 2147483647/],
+    ['inputs that are not a zod schema', { action: 'a', inputs: { name: 'string' }, run }, /"inputs"/],
+  ])('when the spec has %s, then it throws naming the field', (_what, spec, message) => {
+    expect(() => defineHandler(spec as never)).toThrow(message);
+  });
+});
