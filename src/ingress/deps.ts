@@ -16,7 +16,7 @@ export interface WebhookDeps {
   logger: Logger;
   metrics: Metrics;
   dispatcher: Dispatcher;
-  /** Accepted signing secrets (see webhookSecretsFrom); the dev-mode simulator passes a generated one. */
+  /** Accepted signing secrets: the client secret, then PORT_WEBHOOK_SECRETS (the dev mode's is generated). */
   secrets: string[];
 }
 

@@ -1,10 +1,11 @@
 // Where handler modules are imported from. Under a TypeScript-aware runner (jest) the .ts files load as
 // they are. The built service runs from dist/, so a handlers/*.ts file is imported from its compiled twin
 // in dist/ — and a missing or older twin is a stale build, refused at startup rather than served.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodedError } from '../errors.js';
+import { handlerFiles } from './loadHandlers.js';
 
 /** The project root when running from dist/src/registry (compiled), else null. */
 function compiledProjectRoot(): string | null {
@@ -16,7 +17,6 @@ function compiledProjectRoot(): string | null {
 }
 
 const SOURCE = /\.ts$/;
-const SKIP = /(\.d\.ts|\.test\.[cm]?[jt]s|\.spec\.[cm]?[jt]s)$/;
 
 /**
  * Resolves HANDLERS_DIR (relative to the working directory) to the directory to import from, checking
@@ -28,7 +28,9 @@ export function resolveHandlersDir(handlersDir: string, cwd = process.cwd()): st
     throw new CodedError('handler_load_failed', `HANDLERS_DIR "${handlersDir}" is not a directory (resolved to ${dir})`);
   }
   const root = compiledProjectRoot();
-  const sources = readdirSync(dir).filter((f) => SOURCE.test(f) && !SKIP.test(f) && !f.startsWith('_') && !f.startsWith('.'));
+  const sources = handlerFiles(dir)
+    .map((file) => path.basename(file))
+    .filter((name) => SOURCE.test(name));
   if (root === null || sources.length === 0) return dir;
 
   const rel = path.relative(root, dir);

@@ -85,12 +85,3 @@ export function verifyPortSignature(check: SignatureCheck): SignedForm {
   if (escaped !== compact && escaped !== text && signedBy(secrets, timestamp, escaped, provided)) return 'ascii_escaped';
   throw new CodedError('invalid_signature', MISMATCH_HINT);
 }
-
-/** The secrets that verify webhooks under a config: the client secret, then rotation secrets, without repeats. */
-export function webhookSecretsFrom(config: {
-  portCredentials: { clientSecret: string } | null;
-  webhookSecrets: readonly string[];
-}): string[] {
-  const all = [config.portCredentials?.clientSecret, ...config.webhookSecrets].filter((s): s is string => !!s);
-  return [...new Set(all)];
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { signPortWebhook } from '../../src/verify/sign.js';
-import { escapeNonAscii, parseSignatureHeader, verifyPortSignature, webhookSecretsFrom } from '../../src/verify/signature.js';
+import { escapeNonAscii, parseSignatureHeader, verifyPortSignature } from '../../src/verify/signature.js';
 
 interface Vector {
   name: string;
@@ -166,15 +166,5 @@ describe('parseSignatureHeader', () => {
 describe('escapeNonAscii', () => {
   it('when the text has non-ASCII and astral characters, then each UTF-16 unit becomes lowercase \\uXXXX', () => {
     expect(escapeNonAscii('{"n":"café ☃ 😀"}')).toBe('{"n":"caf\\u00e9 \\u2603 \\ud83d\\ude00"}');
-  });
-});
-
-describe('webhookSecretsFrom', () => {
-  it('when credentials and rotation secrets are set, then the client secret comes first without repeats', () => {
-    expect(webhookSecretsFrom({ portCredentials: { clientSecret: 'a-secret' }, webhookSecrets: ['b-secret', 'a-secret'] })).toEqual(['a-secret', 'b-secret']);
-  });
-
-  it('when there are no credentials, then only the rotation secrets are used', () => {
-    expect(webhookSecretsFrom({ portCredentials: null, webhookSecrets: ['b-secret'] })).toEqual(['b-secret']);
   });
 });
