@@ -1,13 +1,11 @@
 // The typed Port API the rest of the service uses (PortApi): exact routes, query parameters and bodies as
 // Port's OpenAPI spec has them, over PortHttp (retries, budget) and TokenManager (one shared token).
 import { z } from 'zod';
-import { systemClock, type Clock } from '../clock.js';
-import type { Logger, Redactor } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import { systemClock } from '../clock.js';
+import type { Redactor } from '../logger.js';
 import { TokenManager, type TokenResponse } from './auth.js';
 import { PortApiError } from './errors.js';
-import { PortHttp, type PortRequest } from './transport.js';
-import type { BackoffOptions } from './retry.js';
+import { PortHttp, type PortHttpOptions, type PortRequest } from './transport.js';
 import type {
   BulkResult,
   CreateEntityOptions,
@@ -22,22 +20,10 @@ import type {
   RunPatch,
 } from './types.js';
 
-export interface PortClientOptions {
-  baseUrl: string;
+export interface PortClientOptions extends PortHttpOptions {
   credentials: { clientId: string; clientSecret: string };
-  logger: Logger;
-  metrics?: Metrics;
-  clock?: Clock;
   /** Access tokens (and the client secret) are registered here so no log line can show them. */
   redactor?: Redactor;
-  /** Default time for one call, retries included (a call's own `budgetMs` overrides it). */
-  budgetMs?: number;
-  retry?: Partial<BackoffOptions>;
-  requestTimeoutMs?: number;
-  userAgent?: string;
-  /** Test seams: the wait between attempts and the jitter source. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
 }
 
 /** Port accepts at most this many entities in one bulk request. */
