@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { signPortWebhook } from '../../src/verify/sign.js';
 
 describe('signPortWebhook', () => {
