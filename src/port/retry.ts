@@ -8,7 +8,9 @@ export interface BackoffOptions {
   maxDelayMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ baseDelayMs: 300, maxDelayMs: 30_000 });
+// Backoff caps at 5 s: after an outage the next attempt comes within seconds of Port's return. Waits the
+// server asks for (Retry-After, x-ratelimit-reset) are not capped by it.
+export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ baseDelayMs: 300, maxDelayMs: 5_000 });
 
 /** Status 0 = no answer (connection refused/reset, per-attempt timeout). Any other 4xx is final. */
 export function isRetryableStatus(status: number): boolean {

@@ -68,7 +68,8 @@ interface Deferred {
 export function createOutbox(opts: OutboxOptions): Outbox {
   const { store, port, clock, logger } = opts;
   const baseDelayMs = opts.retry?.baseDelayMs ?? 500;
-  const maxDelayMs = opts.retry?.maxDelayMs ?? 30_000;
+  // A run waiting on Port tries again at least every 10 s: it is delivered soon after Port is back.
+  const maxDelayMs = opts.retry?.maxDelayMs ?? 10_000;
   const maxParallel = Math.max(1, opts.maxParallelRuns ?? 64);
   const random = opts.random ?? Math.random;
   const send = createSender(port, opts);
