@@ -121,6 +121,8 @@ function openDatabase(file: string, dataDir: string | null): Database.Database {
     db.pragma('busy_timeout = 5000');
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Checkpoints (two fsyncs each) every ~40 MB of WAL instead of every ~4 MB: they dominate write cost.
+    if (file !== ':memory:') db.pragma('wal_autocheckpoint = 10000');
     // Catches a damaged file at start-up rather than in the middle of a run.
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);

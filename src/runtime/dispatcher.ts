@@ -68,9 +68,9 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       signal: shutdownController.signal,
       clientSecret: opts.clientSecret,
     });
-    // The reporter may already have journaled it with the final op; make sure a finished run never
-    // looks "running" to the next start's recovery.
-    store.markFinished(record.runId, outcome.status, outcome.label, clock.now()); // no-op once the reporter recorded it
+    // The reporter journals the final status as it decides it; this covers a reporter that could not, so
+    // a finished run never looks "running" to the next start's recovery.
+    if (!runReporter.finished) store.markFinished(record.runId, outcome.status, outcome.label, clock.now());
     return outcome;
   }
 
