@@ -13,7 +13,7 @@ const meta = { requestId: 'req-1' };
 function setup(opts: { handlers: Handler[]; maxConcurrent?: number; maxQueued?: number; lookupAction?: LookupAction }) {
   const store = new FakeStore();
   const queue = createRunQueue({ maxConcurrent: opts.maxConcurrent ?? 2, maxQueued: opts.maxQueued ?? 10, paused: true });
-  const reporters = reporterFactory();
+  const reporters = reporterFactory(store);
   const lookupAction = jest.fn(opts.lookupAction ?? (async () => null));
   const dispatcher = createDispatcher({
     store,

@@ -93,6 +93,8 @@ export class FakeReporter implements ManagedRunReporter {
   constructor(
     readonly runId: string,
     readonly synchronized = false,
+    /** Like the real reporter, journal the final status as it is decided. */
+    private readonly store?: Pick<RunStore, 'markFinished'>,
   ) {}
 
   private live(): boolean {
@@ -138,6 +140,7 @@ export class FakeReporter implements ManagedRunReporter {
     this.status = outcome.status;
     this.statusLabel = outcome.label ?? null;
     this.finals.push(outcome);
+    this.store?.markFinished(this.runId, outcome.status, outcome.label ?? null, Date.now());
     return true;
   }
   async drained() {
@@ -146,11 +149,11 @@ export class FakeReporter implements ManagedRunReporter {
 }
 
 /** A reporter factory that keeps every reporter it made, by run id. */
-export function reporterFactory() {
+export function reporterFactory(store?: Pick<RunStore, 'markFinished'>) {
   const made = new Map<string, FakeReporter>();
   const all: FakeReporter[] = [];
   const factory = (run: { runId: string; action: string; synchronized: boolean }) => {
-    const r = new FakeReporter(run.runId, run.synchronized);
+    const r = new FakeReporter(run.runId, run.synchronized, store);
     made.set(run.runId, r);
     all.push(r);
     return r;

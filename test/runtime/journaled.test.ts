@@ -17,7 +17,7 @@ describe('runtime on the SQLite journal', () => {
     const store = openSqliteStore({ path: ':memory:' });
     const run = jest.fn(async () => undefined);
     const make = () => {
-      const reporters = reporterFactory();
+      const reporters = reporterFactory(store);
       const runtime = createRuntime({
         config: testConfig({ MAX_CONCURRENT_RUNS: '2' }),
         store,

@@ -23,7 +23,7 @@ function journal(entries: Array<{ runId: string; action: string; state: 'queued'
 }
 
 function runtimeFor(store: FakeStore, handlers: Handler[]) {
-  const reporters = reporterFactory();
+  const reporters = reporterFactory(store);
   const runtime = createRuntime({
     config: testConfig({ MAX_CONCURRENT_RUNS: '1' }),
     store,
@@ -92,7 +92,7 @@ describe('recover', () => {
 
   it('when finished runs are in the journal, then recovery leaves them alone', async () => {
     const store = journal([{ runId: 'r_done', action: 'deploy', state: 'finished' }]);
-    const reporters = reporterFactory();
+    const reporters = reporterFactory(store);
     const resume = jest.fn();
     const counts = await recover({
       store,
