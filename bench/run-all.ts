@@ -103,7 +103,7 @@ round is over, so during the round only the ingress path (guards, journal write,
 the gap to the full service is what executing and reporting the runs costs the same process.
 
 **Why the full service is far below the target.** The floors do one HTTP exchange per delivery and keep
-nothing. The full service, per delivery, also keeps a durable journal (about five SQLite commits per run:
+nothing. The full service, per delivery, also keeps a durable journal (four SQLite commits per run:
 accept, start, final status with its outbox entry, delivery receipt), runs the handler, and makes a
 second HTTP exchange, the final-status call to Port through got, in the same process on the same two
 cores that the simulator and the load generator share. CPU profiles of the service during its rounds put
