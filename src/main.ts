@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   // must not take every other run down with it. Logged loudly; the run it belonged to is still finalized
   // by its deadline (or its own outcome), and the service keeps serving.
   const stray = (kind: string) => (err: unknown) => {
-    const message = `${kind} (most likely handler code that did not await or catch): ${publicMessage(err)}`;
+    const message = `${kind} (handler code that did not await or catch, or a fault of the service): ${publicMessage(err)}`;
     if (service) service.logger.error(message, { stack: err instanceof Error ? err.stack : undefined });
     else console.error(`port-action-runner: ${message}`);
   };

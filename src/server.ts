@@ -67,9 +67,27 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   redactor.add(credentials.clientSecret);
   for (const s of config.webhookSecrets) redactor.add(s);
 
-  const handlersDir = resolveHandlersDir(config.handlersDir);
-  const registry = await loadHandlers(handlersDir, { logger });
-  const store = openSqliteStore({ dataDir: config.dataDir });
+  // What startup has opened so far, closed again if a later step fails (tests start services in-process).
+  const opened: Array<() => unknown> = [];
+  if (simulator) opened.push(() => simulator.close());
+  const failStartup = async (err: unknown): Promise<never> => {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch {
+        // the startup error is the one worth reporting
+      }
+    }
+    throw err;
+  };
+
+  const registry = await Promise.resolve()
+    .then(() => loadHandlers(resolveHandlersDir(config.handlersDir), { logger }))
+    .catch(failStartup);
+  const store = await Promise.resolve()
+    .then(() => openSqliteStore({ dataDir: config.dataDir }))
+    .catch(failStartup);
+  opened.push(() => store.close());
 
   const port: PortApi =
     opts.portApi ??
@@ -141,20 +159,28 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   });
 
   // Delivered reports are kept a week for inspection, then pruned so the journal does not only grow.
-  const prune = setInterval(() => store.pruneDelivered(clock.now() - 7 * 24 * 3600_000), 3600_000);
+  const prune = setInterval(() => {
+    try {
+      store.pruneDelivered(clock.now() - 7 * 24 * 3600_000);
+    } catch (err) {
+      logger.error('pruning delivered reports from the journal failed', { error: (err as Error).message });
+    }
+  }, 3600_000);
+  opened.push(() => clearInterval(prune));
   prune.unref();
 
   // Bind first: if the port is taken, nothing of the journal has been touched. Deliveries that arrive
   // before recovery has read the journal just wait in the (paused) queue.
-  const server: Server = await new Promise((resolve, reject) => {
+  const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
     s.once('error', reject);
-  });
+  }).catch(failStartup);
+  opened.push(() => new Promise((resolve) => server.close(resolve)));
   server.keepAliveTimeout = 65_000;
 
   // Reports owed from before a restart go out first (in order per run), then journaled runs resume.
   outbox.resumeAll();
-  const recovered = await runtime.start();
+  const recovered = await runtime.start().catch(failStartup);
   const listenPort = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${listenPort}`;
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });

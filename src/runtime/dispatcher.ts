@@ -14,6 +14,9 @@ import { executeRun, type RunOutcome } from './executeRun.js';
 import type { RunQueue } from './runQueue.js';
 import type { DispatchResult, Dispatcher } from './types.js';
 
+/** Port waits on a synchronized answer (its own limit is undocumented; port-agent's is 30 s): bounded. */
+const SYNC_DRAIN_MAX_MS = 10_000;
+
 export type ReporterFactory = (run: { runId: string; action: string; synchronized: boolean }) => ManagedRunReporter;
 
 /** Asks Port for a run's action: null when Port does not know the run; throws when Port is unreachable. */
@@ -68,9 +71,8 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       signal: shutdownController.signal,
       clientSecret: opts.clientSecret,
     });
-    // The reporter journals the final status as it decides it; this covers a reporter that could not, so
-    // a finished run never looks "running" to the next start's recovery.
-    if (!runReporter.finished) store.markFinished(record.runId, outcome.status, outcome.label, clock.now());
+    // The reporter journaled the final status with its outbox entry. If it could not (the journal failed),
+    // the run stays "running" so the next start finalizes it, rather than "finished" with nothing owed.
     return outcome;
   }
 
@@ -109,7 +111,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter));
       // Its logs and entity writes reach Port before the answer does — unless Port is away for longer than
       // one call's budget: then the answer goes out anyway (Port is waiting on it) and they follow.
-      const drained = await settlesWithin(reporter.drained(), opts.config.portCallBudgetMs);
+      const drained = await settlesWithin(reporter.drained(), Math.min(opts.config.portCallBudgetMs, SYNC_DRAIN_MAX_MS));
       if (!drained) logger.warn('reports of a synchronized run were not all delivered before the answer', { runId, action });
       return outcome.status === 'SUCCESS'
         ? { kind: 'sync', runId, ok: true, result: outcome.result }
@@ -126,7 +128,8 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), ms);
       onAbort = () => resolve(false);
-      shutdownController.signal.addEventListener('abort', onAbort, { once: true });
+      if (shutdownController.signal.aborted) resolve(false);
+      else shutdownController.signal.addEventListener('abort', onAbort, { once: true });
     });
     return Promise.race([p.then(() => true, () => true), timeout]).finally(() => {
       clearTimeout(timer);

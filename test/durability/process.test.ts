@@ -129,8 +129,60 @@ describe('when the service process is killed', () => {
     const second = await start();
     const again = await sim().deliver({ url: `${second.url}/webhook`, runId: res.runId, action: 'quick', shape: 'v1' });
     expect(again).toMatchObject({ status: 200, body: { ok: true, runId: res.runId, duplicate: true } });
-    await new Promise((r) => setTimeout(r, 300));
+    // Runs start in delivery order: once a later run has finished, a wrongly queued one would have run.
+    const later = await sim().deliver({ url: `${second.url}/webhook`, action: 'quick', shape: 'v1' });
+    await until(() => terminal([later.runId]), 10_000, 'a later run to finish');
     expect(logsOf(res.runId)).toEqual(['quick run']);
+  });
+});
+
+describe('when signals and kills meet queued runs', () => {
+  it('when SIGKILLed with runs still queued behind a busy slot, then after the restart the running one is interrupted and the queued ones run', async () => {
+    const first = await start({ MAX_CONCURRENT_RUNS: '1' });
+    const ids = await deliverSlow(first, 3, { steps: 2, stepMs: 300 });
+    await until(() => logsOf(ids[0]).length >= 1, 10_000, 'the first run to start');
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    expect(logsOf(ids[1])).toEqual([]);
+
+    const second = await start({ MAX_CONCURRENT_RUNS: '1' });
+    // A redelivery of a run that is still queued in the journal is a duplicate, not a second execution.
+    const again = await sim().deliver({ url: `${second.url}/webhook`, runId: ids[2], action: 'slow', shape: 'v1', inputs: { steps: 2, stepMs: 300 } });
+    expect(again).toMatchObject({ status: 200, body: { duplicate: true } });
+    await until(() => terminal(ids), 15_000, 'all runs to be terminal after the restart');
+    expect(sim().run(ids[0])).toMatchObject({ status: 'FAILURE', statusLabel: 'interrupted: the service restarted while this run was executing' });
+    for (const id of ids.slice(1)) {
+      expect(sim().run(id)!.status).toBe('SUCCESS');
+      expect(logsOf(id)).toEqual(['step 0', 'step 1', 'done']);
+    }
+    expectOneFinalEach(ids);
+  });
+
+  it('when SIGTERM arrives twice within a moment (npm forwarding it), then it is one graceful shutdown and the run finishes', async () => {
+    const child = await start({ SHUTDOWN_GRACE_MS: '10000' });
+    const [id] = await deliverSlow(child, 1, { steps: 2, stepMs: 300 });
+    await until(() => logsOf(id).length >= 1, 10_000, 'the run to start');
+    child.proc.kill('SIGTERM');
+    child.proc.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    expect(sim().run(id)).toMatchObject({ status: 'SUCCESS' });
+    expect(logsOf(id)).toEqual(['step 0', 'step 1', 'done']);
+  });
+
+  it('when a second SIGTERM comes well after the first, then the process exits at once and the next start recovers the run', async () => {
+    const first = await start({ SHUTDOWN_GRACE_MS: '20000' });
+    const [id] = await deliverSlow(first, 1, { steps: 100, stepMs: 200 });
+    await until(() => logsOf(id).length >= 1, 10_000, 'the run to start');
+    first.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    first.proc.kill('SIGTERM');
+    expect(await first.exited).toBe(130);
+    expect(first.output()).toMatch(/received again: exiting now/);
+
+    await start();
+    await until(() => terminal([id]), 10_000, 'the run to be recovered');
+    expect(sim().run(id)).toMatchObject({ status: 'FAILURE', statusLabel: 'interrupted: the service restarted while this run was executing' });
+    expectOneFinalEach([id]);
   });
 });
 

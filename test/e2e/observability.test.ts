@@ -131,7 +131,9 @@ describe('ordering', () => {
     s.simulator.sim.outage();
     const answer = await s.post('/webhook', JSON.stringify({ context: { runId: run.id }, action: 'e2e_sync', payload: { properties: { name: 'db' } } }));
     expect(answer).toEqual({ status: 200, body: { created: 'db' } });
-    const stopped = await Promise.race([s.service.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('hung'), 15_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([s.service.stop().then(() => 'stopped'), new Promise((r) => (timer = setTimeout(() => r('hung'), 15_000)))]);
+    clearTimeout(timer);
     expect(stopped).toBe('stopped');
     s.simulator.sim.clearOutage();
   });

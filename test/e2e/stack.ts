@@ -40,20 +40,27 @@ export async function startStack(env: Record<string, string> = {}, opts: { logge
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-journal-'));
   const logs = new MemoryTransport();
   const logger = opts.logger ?? createLogger({ level: 'debug', json: true, transports: [logs] });
-  const service = await startService({
-    env: {
-      NODE_ENV: 'test',
-      PORT: '0',
-      PORT_CLIENT_ID: CLIENT_ID,
-      PORT_CLIENT_SECRET: CLIENT_SECRET,
-      PORT_API_URL: simulator.url,
-      HANDLERS_DIR: HANDLERS,
-      DATA_DIR: dataDir,
-      SHUTDOWN_GRACE_MS: '500',
-      ...env,
-    },
-    logger,
-  });
+  let service: Service;
+  try {
+    service = await startService({
+      env: {
+        NODE_ENV: 'test',
+        PORT: '0',
+        PORT_CLIENT_ID: CLIENT_ID,
+        PORT_CLIENT_SECRET: CLIENT_SECRET,
+        PORT_API_URL: simulator.url,
+        HANDLERS_DIR: HANDLERS,
+        DATA_DIR: dataDir,
+        SHUTDOWN_GRACE_MS: '500',
+        ...env,
+      },
+      logger,
+    });
+  } catch (err) {
+    await simulator.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     service,
     simulator,
@@ -79,9 +86,12 @@ export async function startStack(env: Record<string, string> = {}, opts: { logge
       return { status: res.status, body: parsed };
     },
     async close() {
-      await service.stop();
-      await simulator.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await service.stop();
+      } finally {
+        await simulator.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

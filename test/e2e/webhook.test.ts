@@ -95,6 +95,16 @@ describe('when a delivery is malformed', () => {
   });
 });
 
+/**
+ * Runs start in delivery order: once a run delivered after this point has finished, any run wrongly
+ * queued before it would have executed too.
+ */
+async function settled(): Promise<void> {
+  const marker = sim().createRun({ action: 'e2e_count' });
+  await stack.post('/webhook', JSON.stringify({ context: { runId: marker.id }, action: 'e2e_count', payload: { properties: {} } }));
+  await finished(marker.id);
+}
+
 describe('when the same run is delivered again', () => {
   it('when redelivered after it ran, then 200 duplicate and it does not run again', async () => {
     const run = sim().createRun({ action: 'e2e_count' });
@@ -102,6 +112,7 @@ describe('when the same run is delivered again', () => {
     expect((await stack.post('/webhook', body)).status).toBe(202);
     await finished(run.id);
     expect(await stack.post('/webhook', body)).toEqual({ status: 200, body: { ok: true, runId: run.id, duplicate: true } });
+    await settled();
     expect(executions.get(run.id)).toBe(1);
   });
 
@@ -111,6 +122,7 @@ describe('when the same run is delivered again', () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => stack.post('/webhook', body)));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
     await finished(run.id);
+    await settled();
     expect(executions.get(run.id)).toBe(1);
   });
 });

@@ -230,8 +230,10 @@ describe('createDispatcher.shutdown', () => {
     await t.dispatcher.dispatch(invocation('r_stuck', { action: 'stuck' }), meta);
     await t.dispatcher.dispatch(invocation('r_later', { action: 'later' }), meta);
     expect(t.dispatcher.inFlight).toBe(2);
+    // Both runs are executing (their start is deferred one turn) before the grace period starts.
+    await until(() => t.store.get('r_fast')?.state === 'running' && stuckSignal !== undefined);
 
-    const done = t.dispatcher.shutdown(80);
+    const done = t.dispatcher.shutdown(300);
     expect(t.dispatcher.accepting).toBe(false);
     await expect(t.dispatcher.dispatch(invocation('r_new'), meta)).rejects.toMatchObject({ code: 'shutting_down' });
     fast.open();
@@ -260,6 +262,7 @@ describe('createDispatcher.shutdown', () => {
       ],
     });
     await t.dispatcher.dispatch(invocation('r_1'), meta);
+    await until(() => signal !== undefined);
     await t.dispatcher.shutdown(5000);
     expect(t.store.get('r_1')).toMatchObject({ finalStatus: 'SUCCESS' });
     expect(signal?.aborted).toBe(false);
