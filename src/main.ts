@@ -1,7 +1,7 @@
 // Process entry (`npm start`, the container's CMD): config, start, and signals. Everything else is in server.ts.
 import { loadConfig } from './config.js';
 import { isCodedError, publicMessage } from './errors.js';
-import { startService } from './server.js';
+import { startService, type Service } from './server.js';
 
 const REPEAT_WINDOW_MS = 1000;
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     process.exit(78);
   }
 
-  let service: Awaited<ReturnType<typeof startService>> | undefined;
+  let service: Service | undefined;
   // Handler code runs in this process: a promise it forgot to await, or a throw inside its own timer,
   // must not take every other run down with it. Logged loudly; the run it belonged to is still finalized
   // by its deadline (or its own outcome), and the service keeps serving.
@@ -27,6 +27,33 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', stray('unhandled promise rejection'));
   process.on('uncaughtException', stray('uncaught exception'));
 
+  // npm forwards a signal its process group also received, so one signal may arrive twice within a
+  // moment: only a signal well after the first one is "the second signal", which exits at once.
+  let firstSignalAt = 0;
+  const shutDown = (svc: Service) =>
+    svc.stop().then(
+      () => process.exit(0),
+      (err) => {
+        svc.logger.error('shutdown failed', { error: (err as Error).message });
+        process.exit(1);
+      },
+    );
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (firstSignalAt === 0) {
+      firstSignalAt = now;
+      if (!service) return; // still starting: shut down as soon as it is up
+      service.logger.info(`${signal} received: shutting down gracefully (send it again to exit at once)`);
+      void shutDown(service);
+    } else if (now - firstSignalAt > REPEAT_WINDOW_MS) {
+      service?.logger.warn(`${signal} received again: exiting now; the next start recovers from the journal`);
+      service?.abortNow();
+      process.exit(130);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
   try {
     service = await startService({ config });
   } catch (err) {
@@ -34,31 +61,11 @@ async function main(): Promise<void> {
     console.error(`port-action-runner: cannot start: ${message}`);
     process.exit(isCodedError(err) ? 78 : 1);
   }
-
   const running = service;
-  // npm forwards a signal its process group also received, so one signal may arrive twice within a
-  // moment: only a signal well after the first one is "the second signal", which exits at once.
-  let firstSignalAt = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    const now = Date.now();
-    if (firstSignalAt === 0) {
-      firstSignalAt = now;
-      running.logger.info(`${signal} received: shutting down gracefully (send it again to exit at once)`);
-      running.stop().then(
-        () => process.exit(0),
-        (err) => {
-          running.logger.error('shutdown failed', { error: (err as Error).message });
-          process.exit(1);
-        },
-      );
-    } else if (now - firstSignalAt > REPEAT_WINDOW_MS) {
-      running.logger.warn(`${signal} received again: exiting now; the next start recovers from the journal`);
-      running.abortNow();
-      process.exit(130);
-    }
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  if (firstSignalAt !== 0) {
+    running.logger.info('a signal arrived during startup: shutting down gracefully');
+    void shutDown(running);
+  }
 
   // Under `npm start`, a SIGKILL of npm would orphan this process and keep the port and journal busy:
   // when the parent disappears, exit as if killed with it (the next start recovers from the journal).
