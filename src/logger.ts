@@ -6,7 +6,7 @@ import type Transport from 'winston-transport';
 
 export type Logger = winston.Logger;
 
-const SECRET_KEY = /(authorization|secret|token|signature|password|cookie|encrypted)/i;
+const SECRET_KEY = /(authorization|secret|token|signature|password|passwd|cookie|encrypted|api[_-]?key|private[_-]?key|credential)/i;
 const MASK = '[redacted]';
 
 export class Redactor {

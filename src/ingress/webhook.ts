@@ -7,6 +7,7 @@ import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { CodedError } from '../errors.js';
 import { normalizeDelivery } from '../normalize/normalize.js';
+import { maskSecretInputs } from './maskPayload.js';
 import { verifyPortSignature } from '../verify/signature.js';
 import { checkPortTimestamp } from '../verify/timestamp.js';
 import type { WebhookDeps } from './deps.js';
@@ -52,7 +53,7 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       const urlAction = typeof req.params.action === 'string' ? req.params.action : undefined;
       const invocation = normalizeDelivery({ body, headers: req.headers, urlAction });
       // Payloads may hold user data: debug only.
-      if (log.isDebugEnabled()) log.debug('delivery payload', { runId: invocation.runId, action: invocation.action, payload: body });
+      if (log.isDebugEnabled()) log.debug('delivery payload', { runId: invocation.runId, action: invocation.action, payload: maskSecretInputs(body) });
 
       const result = await dispatcher.dispatch(invocation, { requestId });
       const outcome = sendDispatchResult(res, result);
