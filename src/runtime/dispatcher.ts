@@ -103,6 +103,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
   async function dispatchSync(invocation: Invocation, action: string): Promise<DispatchResult> {
     const { runId } = invocation;
     const slot = queue.tryAcquireNow();
+    if (!slot && store.stateOf(runId)) return { kind: 'duplicate', runId };
     if (!slot) throw new CodedError('queue_full', `no free run slot for synchronized run ${runId} (MAX_CONCURRENT_RUNS=${opts.config.maxConcurrentRuns})`);
     try {
       if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return { kind: 'duplicate', runId };
@@ -142,10 +143,11 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
   async function dispatchOne(received: Invocation, meta: { requestId: string }): Promise<DispatchResult> {
     const { runId } = received;
     if (!accepting) throw shuttingDown();
-    if (store.stateOf(runId)) return { kind: 'duplicate', runId };
+    // With the action in the body, the journal insert itself detects a duplicate (INSERT OR IGNORE).
 
     let invocation = received;
     if (invocation.action === null) {
+      if (store.stateOf(runId)) return { kind: 'duplicate', runId }; // spare Port the lookup
       let found: Awaited<ReturnType<LookupAction>>;
       try {
         found = await opts.lookupAction(runId);
@@ -166,6 +168,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     // From here to the enqueue nothing awaits: the duplicate check, the journal entry and the queue slot
     // are one step for the event loop.
     if (!queue.hasRoom()) {
+      if (store.stateOf(runId)) return { kind: 'duplicate', runId };
       throw new CodedError('queue_full', `run queue is full (MAX_QUEUED_RUNS=${opts.config.maxQueuedRuns}); the delivery can be retried`);
     }
     if (!store.accept({ runId, action, invocation, synchronized: false }, clock.now())) return { kind: 'duplicate', runId };
