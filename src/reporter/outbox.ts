@@ -4,13 +4,14 @@
 // 429, 5xx) keeps the op and retries it with backoff until Port takes it; Port's final "no" is recorded
 // and the lane moves on, so the run's final status still goes out.
 import type { Clock } from '../clock.js';
-import type { OutboxEntry, OutboxOp, RunStore } from '../journal/store.js';
+import type { OutboxOp, RunStore } from '../journal/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { PortApiError } from '../port/errors.js';
 import type { PortApi } from '../port/types.js';
 import { createSender, describeError } from './deliver.js';
 import { nextBatch, type Batch } from './mergeOps.js';
+import { PendingOps } from './pendingOps.js';
 
 export interface OutboxOptions {
   store: RunStore;
@@ -75,28 +76,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const send = createSender(port, opts);
 
   const lanes = new Map<string, Lane>();
-  // The journal is the durable copy; this mirrors each run's pending ops so a lane does not re-read (and
-  // re-parse) them from SQLite before every request. Filled from the journal the first time a run is seen.
-  const pendingByRun = new Map<string, OutboxEntry[]>();
-  // Every log line about a run names its action: remembered from the reporter, or read from the journal
-  // once for a run resumed after a restart.
-  const actions = new Map<string, string>();
-  const actionOf = (runId: string): string | undefined => {
-    let action = actions.get(runId);
-    if (action === undefined) {
-      action = store.get(runId)?.action ?? undefined;
-      if (action) actions.set(runId, action);
-    }
-    return action;
-  };
-  const pendingOf = (runId: string): OutboxEntry[] => {
-    let entries = pendingByRun.get(runId);
-    if (entries === undefined) {
-      entries = store.pendingOps(runId);
-      if (entries.length > 0) pendingByRun.set(runId, entries);
-    }
-    return entries;
-  };
+  const pending = new PendingOps(store);
   const waitingForSlot: string[] = [];
   const waiters = new Map<number, Deferred>();
   const drainWaiters = new Map<string, Array<() => void>>();
@@ -121,17 +101,14 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   }
 
   function complete(runId: string, batch: Batch, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
-    store.completeOps(batch.seqs, outcome.ok ? { ok: true } : { ok: false, error: describeError(outcome.error) }, clock.now());
-    const left = (pendingByRun.get(runId) ?? []).filter((e) => !batch.seqs.includes(e.seq));
-    if (left.length > 0) pendingByRun.set(runId, left);
-    else pendingByRun.delete(runId);
+    pending.complete(runId, batch.seqs, outcome.ok ? { ok: true } : { ok: false, error: describeError(outcome.error) }, clock.now());
     setDepth(depth - batch.seqs.length);
     settle(batch.seqs, outcome);
   }
 
   function finishLane(runId: string): void {
     lanes.delete(runId);
-    actions.delete(runId);
+    pending.forget(runId);
     const ws = drainWaiters.get(runId);
     drainWaiters.delete(runId);
     for (const w of ws ?? []) w();
@@ -153,7 +130,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       .catch((err: unknown) => {
         // A journal failure mid-delivery (or the journal closed at shutdown under an in-flight request):
         // the ops stay pending and go out at the next kick or start.
-        if (!stopped) logger.error('outbox lane stopped on a journal error', { runId, action: actions.get(runId), error: describeError(err) });
+        if (!stopped) logger.error('outbox lane stopped on a journal error', { runId, action: pending.knownActionOf(runId), error: describeError(err) });
         lanes.delete(runId);
       })
       .finally(releaseSlot);
@@ -175,18 +152,18 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   /** Sends the run's pending ops until none is left, Port is unreachable (backoff) or the outbox stops. */
   async function drive(runId: string, lane: Lane): Promise<void> {
     while (!stopped) {
-      const batch = nextBatch(pendingOf(runId), lane.mergeAfter);
+      const batch = nextBatch(pending.of(runId), lane.mergeAfter);
       if (!batch) {
         finishLane(runId);
         return;
       }
       try {
-        const value = await send(runId, batch, actionOf(runId));
+        const value = await send(runId, batch, pending.actionOf(runId));
         lane.failures = 0;
         complete(runId, batch, { ok: true, value });
       } catch (err) {
         if (!(err instanceof PortApiError) || err.transient) {
-          if (!(err instanceof PortApiError)) logger.error('unexpected error delivering to Port; will retry', { runId, action: actionOf(runId), error: describeError(err) });
+          if (!(err instanceof PortApiError)) logger.error('unexpected error delivering to Port; will retry', { runId, action: pending.actionOf(runId), error: describeError(err) });
           store.noteAttempt(batch.seqs[0], describeError(err));
           if (!stopped) backoff(runId, lane);
           return;
@@ -198,12 +175,12 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         }
         lane.failures = 0;
         if (batch.final && err.alreadyFinished) {
-          logger.info('Port says the run already has its final status; counted as finished', { runId, action: actionOf(runId), status: err.status });
+          logger.info('Port says the run already has its final status; counted as finished', { runId, action: pending.actionOf(runId), status: err.status });
           complete(runId, batch, { ok: true, value: undefined });
         } else {
           logger.warn('Port refused a report for good; recorded, going on with the run', {
             runId,
-            action: actionOf(runId),
+            action: pending.actionOf(runId),
             seq: batch.seqs[0],
             status: err.status,
             portError: err.portError,
@@ -235,7 +212,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   }
 
   function drained(runId: string): Promise<void> {
-    if (pendingOf(runId).length === 0) return Promise.resolve();
+    if (pending.of(runId).length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const ws = drainWaiters.get(runId) ?? [];
       ws.push(resolve);
@@ -246,12 +223,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
 
   return {
     append(runId, op, action) {
-      if (action) actions.set(runId, action);
-      const createdAt = clock.now();
-      const known = pendingByRun.get(runId);
-      const seq = store.appendOp(runId, op, createdAt);
-      if (known) known.push({ seq, runId, op, attempts: 0, createdAt });
-      else pendingOf(runId); // first op seen for this run: load it with anything journaled before
+      const seq = pending.append(runId, op, clock.now(), action);
       setDepth(depth + 1);
       kick(runId);
       return seq;
@@ -267,7 +239,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       return runs.length;
     },
     pending(runId) {
-      return pendingOf(runId).length;
+      return pending.of(runId).length;
     },
     drained,
     async flush(timeoutMs) {
