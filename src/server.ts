@@ -17,7 +17,7 @@ import { resolveHandlersDir } from './registry/handlerSource.js';
 import { createOutbox } from './reporter/outbox.js';
 import { createRunReporter } from './reporter/runReporter.js';
 import { createRuntime } from './runtime/runtime.js';
-import { startSimulator } from './simulator/index.js';
+import type { RunningSimulator } from './simulator/index.js';
 
 export interface ServiceOptions {
   /** Parsed config; or `env` to parse (defaults to process.env). */
@@ -58,9 +58,11 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   // simulator with a secret generated for this process: never a default secret.
   let credentials = config.portCredentials;
   let portApiUrl = config.portApiUrl;
-  let simulator: Awaited<ReturnType<typeof startSimulator>> | null = null;
+  let simulator: RunningSimulator | null = null;
   if (!credentials) {
     credentials = { clientId: `local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(32).toString('base64url') };
+    // Loaded only here: production never pulls in the simulator, its ajv and Port's OpenAPI operations.
+    const { startSimulator } = await import('./simulator/index.js');
     simulator = await startSimulator({ port: 0, clientId: credentials.clientId, clientSecret: credentials.clientSecret, logger });
     portApiUrl = simulator.url;
   }
