@@ -27,6 +27,10 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** Resumes of one resumable run before it is finalized FAILURE. */
+  readonly maxResumes: number;
+  /** Largest journaled result of one ctx.step (bytes of its JSON). */
+  readonly stepResultMaxBytes: number;
 }
 
 /** Every variable with its default, the source of `.env.example` and README's table. */
@@ -49,6 +53,8 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  MAX_RESUMES: '5',
+  STEP_RESULT_MAX_BYTES: '262144',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -80,6 +86,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  MAX_RESUMES: int(0, 1000),
+  STEP_RESULT_MAX_BYTES: int(1, 64 * 1024 * 1024),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -138,6 +146,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    maxResumes: e.MAX_RESUMES,
+    stepResultMaxBytes: e.STEP_RESULT_MAX_BYTES,
   };
   return Object.freeze(config);
 }

@@ -34,7 +34,9 @@ export type InternalErrorCode =
   | 'port_api_error'
   | 'invalid_inputs'
   | 'invalid_entity'
-  | 'unknown_action';
+  | 'unknown_action'
+  | 'step_failed'
+  | 'run_paused';
 
 export type ErrorCode = HttpErrorCode | InternalErrorCode;
 

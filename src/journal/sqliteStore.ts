@@ -18,6 +18,8 @@ export type SqliteStoreOptions = { dataDir: string } | { path: ':memory:' };
 export interface SqliteRunStore extends RunStore {
   /** The database file (':memory:' for an in-memory journal). */
   readonly path: string;
+  /** The open database, for journals that live in the same file (the step journal). */
+  readonly database: Database.Database;
   transaction<T>(fn: () => T): T;
   /**
    * Deletes delivered (or rejected) ops of finished runs completed before `before` (epoch ms); returns
@@ -188,6 +190,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
 
   return {
     path: file,
+    database: db,
     accept(run, now) {
       // A run accepted into a deleted or replaced journal would be lost at the next start (a stat is ~2 µs).
       const problem = fileProblem();

@@ -13,6 +13,11 @@ export interface HandlerSpec<Schema extends z.ZodType | undefined = undefined> {
   timeoutMs?: number;
   /** Run again after a crash interrupted it (default: finalize FAILURE "interrupted"). Only for idempotent handlers. */
   retryOnRestart?: boolean;
+  /**
+   * Resume after a crash or a shutdown instead of failing: the run is executed again, its finished
+   * ctx.step steps skipped and its reports not repeated. Not with retryOnRestart or synchronized.
+   */
+  resumable?: boolean;
   // Without a schema the inputs are whatever Port sent, untyped.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   run(ctx: RunContext<Schema extends z.ZodType ? z.output<Schema> : Record<string, any>>): Promise<unknown>;
@@ -34,6 +39,12 @@ export function defineHandler<Schema extends z.ZodType | undefined = undefined>(
   if (typeof spec.run !== 'function') throw new TypeError('defineHandler: "run" must be a function');
   if (spec.timeoutMs !== undefined && !(Number.isInteger(spec.timeoutMs) && spec.timeoutMs > 0 && spec.timeoutMs <= MAX_TIMER_MS)) {
     throw new TypeError(`defineHandler: "timeoutMs" must be a positive integer of at most ${MAX_TIMER_MS} (about 24.8 days)`);
+  }
+  if (spec.resumable && spec.retryOnRestart) {
+    throw new TypeError('defineHandler: "resumable" and "retryOnRestart" cannot both be set (resumable already executes the run again, skipping finished steps)');
+  }
+  if (spec.resumable && spec.synchronized) {
+    throw new TypeError('defineHandler: "resumable" cannot be set on a synchronized handler (Port takes its status from the one HTTP answer)');
   }
   if (spec.inputs !== undefined && typeof (spec.inputs as z.ZodType).safeParse !== 'function') {
     throw new TypeError('defineHandler: "inputs" must be a zod schema');

@@ -9,7 +9,7 @@ import type { EntityInput, FinalStatus, PortEntity, RunPatch } from '../port/typ
 import type { Outbox } from './outbox.js';
 import { MAX_LOG_BYTES, truncateLogMessage } from './truncate.js';
 import { entityWriteProblem } from './validateEntity.js';
-import type { EntityOptions, ManagedRunReporter, Outcome, UpsertOptions } from './types.js';
+import type { EntityOptions, ManagedRunReporter, Outcome, ReportReplay, UpsertOptions } from './types.js';
 
 export interface RunReporterOptions {
   runId: string;
@@ -21,6 +21,8 @@ export interface RunReporterOptions {
   logger: Logger;
   clock: Clock;
   maxLogBytes?: number;
+  /** A resumable run: reports already journaled by an earlier execution are not made again. */
+  replay?: ReportReplay;
 }
 
 /** A label safe for Port's run page: the first line only, never a stack. */
@@ -41,7 +43,8 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
   const { runId, action, store, outbox, clock } = opts;
   const logger = opts.logger;
   const maxLogBytes = opts.maxLogBytes ?? MAX_LOG_BYTES;
-  const links: string[] = [];
+  const replay = opts.replay;
+  const links: string[] = [...(replay?.links ?? [])];
   let status: FinalStatus | null = null;
   let statusLabel: string | null = null;
   let pendingEntityWrites = 0;
@@ -52,8 +55,10 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
       logger.warn(`${call}() after the final status was dropped: Port no longer accepts it`, { runId, action, call });
       return Promise.resolve();
     }
+    const id = replay?.next();
+    if (id === null || id?.done) return Promise.resolve(); // paused, or already journaled by an earlier execution
     try {
-      outbox.append(runId, op(), action ?? undefined);
+      outbox.append(runId, id ? { ...op(), callId: id.callId } : op(), action ?? undefined);
       return Promise.resolve();
     } catch (err) {
       logger.error(`${call}() could not be journaled`, { runId, action, error: (err as Error).message });
@@ -75,17 +80,28 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
     }
     const problem = entityWriteProblem(op);
     if (problem !== null) return handled(Promise.reject(new CodedError('invalid_entity', `${op.kind.slice(7)} on ${op.blueprint}: ${problem}`, { runId })));
+    const id = replay?.next();
+    if (id === null) return handled(Promise.reject(new CodedError('run_paused', `run ${runId} was paused by the shutdown: it resumes at the next start`, { runId })));
+    // Already written by an earlier execution: Port's answer from then. Without a kept answer (the process
+    // died between Port's answer and journaling it) the write is sent again.
+    if (id?.done && id.answer?.answer !== undefined) return Promise.resolve(id.answer.answer as T);
     let seq: number;
     try {
-      seq = outbox.append(runId, op, action ?? undefined);
+      seq = outbox.append(runId, id ? { ...op, callId: id.callId } : op, action ?? undefined);
     } catch (err) {
       return handled(Promise.reject(err));
     }
     pendingEntityWrites++;
     return handled(
-      outbox.waitFor(seq).finally(() => {
-        pendingEntityWrites--;
-      }) as Promise<T>,
+      outbox
+        .waitFor(seq)
+        .then((answer) => {
+          if (id) replay!.answered(id.callId, answer ?? null);
+          return answer;
+        })
+        .finally(() => {
+          pendingEntityWrites--;
+        }) as Promise<T>,
     );
   }
 

@@ -48,3 +48,19 @@ export interface ManagedRunReporter extends RunReporter {
   /** Resolves when every op of this run journaled so far has been delivered (or rejected for good). */
   drained(): Promise<void>;
 }
+
+/**
+ * Identifies each report of a resumable run across its executions: a report an earlier execution already
+ * journaled is not made again (Port's page shows it once), and an entity write answers as Port did then.
+ */
+export interface ReportReplay {
+  /**
+   * The identity of the report being made now; `done` when an earlier execution journaled it (with Port's
+   * answer when one was kept). Null once the execution was paused: it reports nothing more.
+   */
+  next(): { callId: string; done: boolean; answer?: { answer?: unknown } } | null;
+  /** Port answered an entity write: kept for later executions. */
+  answered(callId: string, answer: unknown): void;
+  /** The run's links as last sent by an earlier execution (Port overwrites the list with each PATCH). */
+  readonly links: readonly string[];
+}

@@ -27,4 +27,10 @@ export interface RunContext<Inputs = Record<string, unknown>> {
   readonly reporter: RunReporter;
   /** Decrypts a Port secret input (aes256-gcm); throws a coded error naming what is wrong. */
   decrypt(value: string): string;
+  /**
+   * Runs `fn` at most once to completion per run and key: its JSON result is journaled before this
+   * resolves, and when the run is executed again (a resumable run after a crash or a shutdown) a finished
+   * step returns that result without calling `fn`. Keys are unique within a run.
+   */
+  step<T>(key: string, fn: () => T | Promise<T>): Promise<Awaited<T>>;
 }
