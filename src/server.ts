@@ -107,7 +107,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const lookupAction = async (runId: string) => {
     try {
       const run = await port.getRun(runId, { runId, budgetMs: Math.min(config.portCallBudgetMs, 10_000) });
-      return { action: run.action.identifier, blueprint: run.blueprint?.identifier ?? null };
+      return { action: run.action.identifier, blueprint: run.blueprint?.identifier ?? null, status: run.status };
     } catch (err) {
       if (err instanceof PortApiError && err.status === 404) return null;
       throw err;

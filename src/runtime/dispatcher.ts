@@ -7,6 +7,7 @@ import { CodedError, publicMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Invocation } from '../normalize/invocation.js';
+import { withPortRun, type PortRunFacts } from '../normalize/portRun.js';
 import type { RunRecord, RunStore } from '../journal/store.js';
 import type { Registry } from '../registry/registry.js';
 import type { ManagedRunReporter } from '../reporter/types.js';
@@ -19,8 +20,8 @@ const SYNC_DRAIN_MAX_MS = 10_000;
 
 export type ReporterFactory = (run: { runId: string; action: string; synchronized: boolean }) => ManagedRunReporter;
 
-/** Asks Port for a run's action: null when Port does not know the run; throws when Port is unreachable. */
-export type LookupAction = (runId: string) => Promise<{ action: string; blueprint: string | null } | null>;
+/** Asks Port about a run (action, blueprint, status): null when Port does not know the run; throws when Port is unreachable. */
+export type LookupAction = (runId: string) => Promise<PortRunFacts | null>;
 
 export interface DispatcherOptions {
   store: RunStore;
@@ -146,7 +147,9 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     // With the action in the body, the journal insert itself detects a duplicate (INSERT OR IGNORE).
 
     let invocation = received;
-    if (invocation.action === null) {
+    // Port is asked when the body names no action, when only the run's blueprint can pick the handler, and
+    // whenever the run id came from the unsigned header (Port must confirm the run).
+    if (invocation.action === null || invocation.runIdFromHeader || registry.needsBlueprint(invocation.action, invocation.blueprint)) {
       if (store.stateOf(runId)) return { kind: 'duplicate', runId }; // spare Port the lookup
       let found: Awaited<ReturnType<LookupAction>>;
       try {
@@ -156,7 +159,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
         throw new CodedError('port_unavailable', `cannot reach Port to look up run ${runId}`, undefined, { cause: err });
       }
       if (!found) throw new CodedError('unknown_run', `Port does not know run ${runId}`);
-      invocation = { ...invocation, action: found.action, blueprint: invocation.blueprint ?? found.blueprint };
+      invocation = withPortRun(invocation, found);
       // The lookup awaited: a concurrent delivery of this run, or a shutdown, may have happened meanwhile.
       if (!accepting) throw shuttingDown();
       if (store.stateOf(runId)) return { kind: 'duplicate', runId };

@@ -177,7 +177,7 @@ describe('guard 4: JSON and normalization', () => {
     const noRun = JSON.stringify({ name: 'svc' });
     const res = await send(noRun, { ...signed(noRun), RUN_ID: 'r_header' });
     expect(res.status).toBe(202);
-    expect(deps.dispatcher.calls[0].invocation.runId).toBe('r_header');
+    expect(deps.dispatcher.calls[0].invocation).toMatchObject({ runId: 'r_header', runIdFromHeader: true }); // the dispatcher confirms it with Port
   });
 });
 
