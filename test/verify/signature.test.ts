@@ -107,7 +107,9 @@ describe('verifyPortSignature with port-agent (Python) relays', () => {
 });
 
 describe('verifyPortSignature on forged deliveries', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
   const forged = JSON.stringify({ runId: 'r_forged', pad: 'x'.repeat(1000) }, null, 1);
   const wrongMac = signPortWebhook('not-the-secret', '1700000000', forged);
 
