@@ -29,9 +29,14 @@ function pythonNumber(token: string): string {
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
 
+/** A string token Python would write differently: an escape, or a character outside printable ASCII. */
+const REWRITE_STRING = /[\\\u0000-\u001f\u007f-\uffff]/;
+
 function pythonString(token: string): string {
-  // Printable ASCII without escapes is already what Python writes.
-  if (!/[^\x20-\x7e]|\\/.test(token)) return token;
+  if (!token.includes('\\')) {
+    // No escapes: only the characters outside printable ASCII change.
+    return token.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
   const value = JSON.parse(token) as string;
   let out = '"';
   for (let i = 0; i < value.length; i++) {
@@ -44,8 +49,6 @@ function pythonString(token: string): string {
   return `${out}"`;
 }
 
-const NUMBER_CHARS = new Set('0123456789.eE+-');
-
 /** True when the quote at `at` is escaped (an odd run of backslashes before it). */
 function escaped(text: string, at: number): boolean {
   let n = 0;
@@ -53,37 +56,49 @@ function escaped(text: string, at: number): boolean {
   return n % 2 === 1;
 }
 
+function isNumberChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
+}
+
 /**
  * The compact, ASCII-escaped Python rendering of `text`, which must be valid JSON (the caller has parsed it
- * already): a flat pass over the tokens, so deep nesting costs no stack.
+ * already): one flat pass that copies the unchanged stretches and rewrites only whitespace, strings that
+ * Python escapes and numbers, so deep nesting costs no stack.
  */
 export function pythonCompactJson(text: string): string {
-  const out: string[] = [];
+  let out = '';
+  let from = 0; // start of the stretch not yet copied
   let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
       let end = text.indexOf('"', i + 1);
-      while (escaped(text, end)) end = text.indexOf('"', end + 1);
-      out.push(pythonString(text.slice(i, end + 1)));
+      while (end !== -1 && escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end === -1) break; // not JSON: the caller parsed it first, so this is only a guard
+      const token = text.slice(i, end + 1);
+      if (REWRITE_STRING.test(token)) {
+        out += text.slice(from, i) + pythonString(token);
+        from = end + 1;
+      }
       i = end + 1;
-    } else if (c === '-' || (c >= '0' && c <= '9')) {
+    } else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      out += text.slice(from, i);
+      while (i < n && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x0a || text.charCodeAt(i) === 0x0d || text.charCodeAt(i) === 0x09)) i++;
+      from = i;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let end = i + 1;
-      while (end < text.length && NUMBER_CHARS.has(text[end])) end++;
-      out.push(pythonNumber(text.slice(i, end)));
+      while (end < n && isNumberChar(text.charCodeAt(end))) end++;
+      const token = text.slice(i, end);
+      const python = pythonNumber(token);
+      if (python !== token) {
+        out += text.slice(from, i) + python;
+        from = end;
+      }
       i = end;
-    } else if (c === ' ' || c === '\n' || c === '\r' || c === '\t') {
-      i++;
-    } else if (c === 't' || c === 'n') {
-      out.push(c === 't' ? 'true' : 'null');
-      i += 4;
-    } else if (c === 'f') {
-      out.push('false');
-      i += 5;
     } else {
-      out.push(c); // { } [ ] , :
-      i++;
+      i++; // { } [ ] , : and the letters of true, false, null
     }
   }
-  return out.join('');
+  return out + text.slice(from);
 }
