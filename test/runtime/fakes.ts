@@ -43,6 +43,10 @@ export class FakeStore implements RunStore {
     const r = this.runs.get(runId)!;
     Object.assign(r, { state: 'finished', finishedAt: now, finalStatus: status, finalLabel: label });
   }
+  recordResult(runId: string, result: unknown) {
+    const r = this.runs.get(runId);
+    if (r) r.result = result;
+  }
   listRuns(state: RunState) {
     return [...this.runs.values()].filter((r) => r.state === state).sort((a, b) => a.acceptedAt - b.acceptedAt);
   }
