@@ -15,6 +15,8 @@ export interface Call {
 export class FakePort implements PortApi {
   readonly calls: Call[] = [];
   latencyMs = 0;
+  /** What getRun shows for a run (default IN_PROGRESS). */
+  readonly runStatus = new Map<string, PortRun['status']>();
   inFlight = 0;
   maxInFlight = 0;
   private readonly failures = new Map<Method, Array<{ status: number; portError?: string }>>();
@@ -48,7 +50,7 @@ export class FakePort implements PortApi {
   }
 
   private run(runId: string): PortRun {
-    return { id: runId, status: 'IN_PROGRESS', action: { identifier: 'test' }, properties: {} };
+    return { id: runId, status: this.runStatus.get(runId) ?? 'IN_PROGRESS', action: { identifier: 'test' }, properties: {} };
   }
 
   getRun(runId: string, opts?: PortCallOptions) {
