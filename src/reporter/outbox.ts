@@ -11,7 +11,7 @@ import { CodedError } from '../errors.js';
 import { PortApiError } from '../port/errors.js';
 import { backoffDelay } from '../port/retry.js';
 import type { PortApi, RunPatch } from '../port/types.js';
-import { createSender, describeError } from './deliver.js';
+import { createSender, describeError } from './sender.js';
 import { nextBatch, type Batch, type PortCall } from './mergeOps.js';
 import { PendingOps } from './pendingOps.js';
 import { judgeRefusedFinal, type RefusalState } from './refusedFinal.js';
