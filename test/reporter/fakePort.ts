@@ -1,9 +1,10 @@
 // An in-memory PortApi for reporter and outbox tests: records every call in order, answers like Port, and
 // fails on demand (the next N calls of a method answer a status) with optional latency.
+import type { TokenStatus } from '../../src/port/auth.js';
 import { PortApiError } from '../../src/port/errors.js';
 import type { BulkResult, EntityInput, PortApi, PortCallOptions, PortEntity, PortRun } from '../../src/port/types.js';
 
-export type Method = Exclude<keyof PortApi, 'checkToken'>;
+export type Method = Exclude<keyof PortApi, 'checkToken' | 'tokenStatus'>;
 
 export interface Call {
   method: Method;
@@ -81,4 +82,7 @@ export class FakePort implements PortApi {
     }));
   }
   async checkToken(): Promise<void> {}
+  tokenStatus(): TokenStatus {
+    return { state: 'ok', since: 0 };
+  }
 }
