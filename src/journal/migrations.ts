@@ -73,13 +73,12 @@ function versionOf(db: Database.Database): number {
 export function migrate(db: Database.Database): MigrationResult {
   const fresh = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'`).get() === undefined;
   let vacuumed = false;
-  // auto_vacuum can only be switched before the first table exists, or by rewriting the file once.
+  // auto_vacuum takes effect only through a rewrite of the file (instant while it is empty; once for an
+  // existing journal, which is then migrated).
   if (Number(db.pragma('auto_vacuum', { simple: true })) !== 2) {
     db.pragma('auto_vacuum = INCREMENTAL');
-    if (!fresh) {
-      db.exec('VACUUM');
-      vacuumed = true;
-    }
+    db.exec('VACUUM');
+    vacuumed = !fresh;
   }
   const from = fresh ? 0 : versionOf(db);
   if (from > SCHEMA_VERSION) {
