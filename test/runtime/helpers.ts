@@ -88,7 +88,7 @@ export function realReporting(store: RunStore, opts: { portLatencyMs?: number } 
 export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `cond` holds (fails the test after `ms`). */
-export async function until(cond: () => boolean, ms = 2000): Promise<void> {
+export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not reached in time');
