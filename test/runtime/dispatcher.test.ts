@@ -119,6 +119,18 @@ describe.each(TEST_STORES)('createDispatcher on the $name journal', ({ open }) =
       expect(max).toBe(2);
     });
 
+    it('when the queue is full and a run already journaled is delivered again, then it is a duplicate, not queue_full', async () => {
+      const hold = gate();
+      const handler = defineHandler({ action: 'deploy', run: () => hold.promise });
+      const t = setup({ handlers: [handler], maxConcurrent: 1, maxQueued: 1 });
+      await t.dispatcher.dispatch(invocation('r_1'), meta);
+      await t.dispatcher.dispatch(invocation('r_2'), meta);
+      await expect(t.dispatcher.dispatch(invocation('r_2'), meta)).resolves.toEqual({ kind: 'duplicate', runId: 'r_2' });
+      await expect(t.dispatcher.dispatch(invocation('r_1'), meta)).resolves.toEqual({ kind: 'duplicate', runId: 'r_1' });
+      hold.open();
+      await until(() => t.store.countRuns('finished') === 2);
+    });
+
     it('when the queue is full, then dispatch rejects with queue_full and nothing is journaled', async () => {
       const hold = gate();
       const handler = defineHandler({ action: 'deploy', run: () => hold.promise });

@@ -208,6 +208,16 @@ describe.each(TEST_STORES)('executeRun on the $name journal', ({ open }) => {
     expect(signal?.aborted).toBe(true);
   });
 
+  it('when the shutdown signal has already fired before the run starts, then run() is not called and the run ends FAILURE "service shutting down"', async () => {
+    const shutdown = new AbortController();
+    shutdown.abort();
+    const body = jest.fn(async () => undefined);
+    const { outcome, received } = run({ run: body }, { signal: shutdown.signal });
+    await expect(outcome).resolves.toEqual({ status: 'FAILURE', label: 'service shutting down', result: undefined });
+    expect(await received()).toEqual([{ status: 'FAILURE', label: 'service shutting down' }]);
+    expect(body).not.toHaveBeenCalled();
+  });
+
   it('when building the context, then it carries the run, the payload and a decrypt bound to the client secret', async () => {
     const secret = 'client-secret-with-at-least-32-bytes-1234';
     const iv = randomBytes(16);
