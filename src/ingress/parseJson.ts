@@ -1,4 +1,4 @@
-// After the signature check: the verified body must be JSON.
+// Guard 4a: the verified body must be JSON.
 import { CodedError } from '../errors.js';
 
 export function parseJsonBody(raw: Buffer): unknown {

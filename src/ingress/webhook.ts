@@ -1,4 +1,4 @@
-// POST /webhook and POST /webhook/:action: the ingress checks in order, then the dispatcher.
+// POST /webhook and POST /webhook/:action: the guards of DESIGN.md §3 in order, then the dispatcher.
 // One delivery, one pass, top to bottom:
 //   raw body (413) → timestamp (401) → signature (401) → JSON (400) → normalize (400) → dispatch (200/202/4xx/503)
 // The router carries its own body parser, request scope and error handler, so users can mount it into

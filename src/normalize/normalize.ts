@@ -1,6 +1,5 @@
 // Turns any body shape Port sends (v1 envelope, trigger-data body, the default `port_context` template,
-// a custom template) into one Invocation. Pure: no I/O, no clock. Each field comes from
-// the first of its known places that holds it (see the readers below).
+// a custom template) into one Invocation. Pure: no I/O, no clock. Rules: DESIGN.md §3.
 import { CodedError } from '../errors.js';
 import type { Invocation } from './invocation.js';
 

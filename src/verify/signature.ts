@@ -1,5 +1,5 @@
-// The x-port-signature check, `v1,<base64 HMAC-SHA256(secret, "<timestamp>.<body>")>`, possibly
-// several whitespace-separated entries. Port's senders disagree on which bytes they sign,
+// Guard 3: the x-port-signature header, `v1,<base64 HMAC-SHA256(secret, "<timestamp>.<body>")>`, possibly
+// several whitespace-separated entries. Port's senders disagree on which bytes they sign (PROTOCOL.md §1.3),
 // so the body is tried in three forms, each computed only when the previous one failed:
 //   raw bytes → compact JSON.stringify(JSON.parse(raw)) → the same with non-ASCII escaped as \uXXXX
 // (port-agent signs the last form but puts spaced JSON on the wire).
@@ -60,7 +60,7 @@ function signedBy(secrets: readonly string[], timestamp: string, body: Buffer | 
 }
 
 /**
- * The whole signature check. Returns which form of the body carried the valid signature; throws `missing_signature`
+ * Guard 3 in full. Returns which form of the body carried the valid signature; throws `missing_signature`
  * or `invalid_signature` (the message says what to check).
  */
 export function verifyPortSignature(check: SignatureCheck): SignedForm {

@@ -1,4 +1,4 @@
-// Each ingress check (body, timestamp, signature, JSON and shape) through HTTP: its code and status, the order between guards, and that nothing
+// Each guard of DESIGN.md §3 through HTTP: its code and status, the order between guards, and that nothing
 // is dispatched on any rejection.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import express from 'express';
