@@ -255,7 +255,7 @@ describe.each(TEST_STORES)('createDispatcher on the $name journal', ({ open }) =
       // Both runs are executing (their start is deferred one turn) before the grace period starts.
       await until(() => t.store.get('r_fast')?.state === 'running' && stuckSignal !== undefined);
 
-      const done = t.dispatcher.shutdown(300);
+      const done = t.dispatcher.shutdown(1000); // room for the released run to finish on a loaded machine
       expect(t.dispatcher.accepting).toBe(false);
       await expect(t.dispatcher.dispatch(invocation('r_new'), meta)).rejects.toMatchObject({ code: 'shutting_down' });
       fast.open();
