@@ -99,7 +99,10 @@ describe('when the service process is killed', () => {
       const run = sim().run(id)!;
       expect(run.status).toBe('FAILURE');
       expect(run.statusLabel).toBe('interrupted: the service restarted while this run was executing');
-      expect(logsOf(id)).toEqual(['held', 'last progress before the restart: held']);
+      // At least once: a line Port got just before the kill, not yet marked sent in the journal, is sent again.
+      const logs = logsOf(id);
+      expect(logs[logs.length - 1]).toBe('last progress before the restart: held');
+      expect(new Set(logs.slice(0, -1))).toEqual(new Set(['held']));
     }
     expectOneFinalEach(ids);
   });
