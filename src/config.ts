@@ -27,6 +27,10 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** Finished runs keep their payload (inputs, secrets, result) this long, then only what dedupe needs. */
+  readonly journalRetentionDays: number;
+  /** A finished run's id is remembered this long: a redelivery within it is a duplicate. */
+  readonly dedupeTtlHours: number;
 }
 
 /** Every variable with its default, the source of `.env.example` and README's table. */
@@ -49,6 +53,8 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  JOURNAL_RETENTION_DAYS: '7',
+  DEDUPE_TTL_HOURS: '168',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -80,6 +86,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  JOURNAL_RETENTION_DAYS: int(0, 3650),
+  DEDUPE_TTL_HOURS: int(1, 87_600),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -138,6 +146,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    journalRetentionDays: e.JOURNAL_RETENTION_DAYS,
+    dedupeTtlHours: e.DEDUPE_TTL_HOURS,
   };
   return Object.freeze(config);
 }
