@@ -27,6 +27,10 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** Finished runs keep their payload (inputs, secrets, result) this long, then only what dedupe needs. */
+  readonly journalRetentionDays: number;
+  /** A finished run's id is remembered this long: a redelivery within it is a duplicate. */
+  readonly dedupeTtlHours: number;
   /** Resumes of one resumable run before it is finalized FAILURE. */
   readonly maxResumes: number;
   /** Largest journaled result of one ctx.step (bytes of its JSON). */
@@ -53,6 +57,8 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  JOURNAL_RETENTION_DAYS: '7',
+  DEDUPE_TTL_HOURS: '168',
   MAX_RESUMES: '5',
   STEP_RESULT_MAX_BYTES: '262144',
 };
@@ -86,6 +92,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  JOURNAL_RETENTION_DAYS: int(0, 3650),
+  DEDUPE_TTL_HOURS: int(1, 87_600),
   MAX_RESUMES: int(0, 1000),
   STEP_RESULT_MAX_BYTES: int(1, 64 * 1024 * 1024),
 });
@@ -146,6 +154,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    journalRetentionDays: e.JOURNAL_RETENTION_DAYS,
+    dedupeTtlHours: e.DEDUPE_TTL_HOURS,
     maxResumes: e.MAX_RESUMES,
     stepResultMaxBytes: e.STEP_RESULT_MAX_BYTES,
   };
