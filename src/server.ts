@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createIngressApp } from './ingress/app.js';
 import { startRetention } from './journal/retention.js';
 import { openSqliteStore } from './journal/sqliteStore.js';
+import { openSqliteStepJournal } from './journal/sqliteStepJournal.js';
 import { PortClient } from './port/client.js';
 import { PortApiError } from './port/errors.js';
 import type { PortApi } from './port/types.js';
@@ -119,6 +120,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const runtime = createRuntime({
     config,
     store,
+    steps: openSqliteStepJournal(store.database),
     registry,
     reporterFactory,
     lookupAction,

@@ -2,6 +2,7 @@
 // transaction, and records the version it reached in meta.schema_version; a file written by a newer
 // version of the service is refused rather than guessed at.
 import type Database from 'better-sqlite3';
+import { STEP_SCHEMA } from './sqliteStepJournal.js';
 
 /** Version 1: the first released layout. Later versions only ever add to it through MIGRATIONS. */
 const SCHEMA_V1 = `
@@ -49,6 +50,13 @@ const MIGRATIONS: Migration[] = [
         ALTER TABLE runs ADD COLUMN compacted_at INTEGER;
         CREATE INDEX IF NOT EXISTS runs_by_finish ON runs (state, finished_at);
       `);
+    },
+  },
+  {
+    // Durable steps: finished ctx.step results, Port's answers to a resumable run's entity writes, resumes.
+    version: 3,
+    up(db) {
+      db.exec(STEP_SCHEMA);
     },
   },
 ];

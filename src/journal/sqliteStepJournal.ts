@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { ReportedCalls, ResumeState, StepJournal } from './stepJournal.js';
 
-/** Tables of the step journal (IF NOT EXISTS: applied on every open, a no-op once there). */
+/** Tables of the step journal (created by the journal's migration to schema 3). */
 export const STEP_SCHEMA = `
 CREATE TABLE IF NOT EXISTS run_steps (
   run_id TEXT NOT NULL,
@@ -28,7 +28,6 @@ CREATE TABLE IF NOT EXISTS run_resumes (
 `;
 
 export function openSqliteStepJournal(db: Database.Database): StepJournal {
-  db.exec(STEP_SCHEMA);
   const q = {
     steps: db.prepare<[string], { key: string; result: string | null }>(`SELECT key, result FROM run_steps WHERE run_id = ?`),
     record: db.prepare(`INSERT OR IGNORE INTO run_steps (run_id, key, result, finished_at) VALUES (?, ?, ?, ?)`),

@@ -28,8 +28,11 @@ export interface JournalSize {
   freeBytes: number;
 }
 
-/** One report owed to Port, in the order the handler made it. */
-export type OutboxOp =
+/**
+ * One report owed to Port, in the order the handler made it. `callId` names the handler call that made it
+ * (resumable runs), so a resumed execution knows it was already reported.
+ */
+export type OutboxOp = { callId?: string } & (
   | { kind: 'log'; message: string }
   | { kind: 'patch'; body: RunPatch }
   | { kind: 'final'; status: FinalStatus; label?: string }
@@ -37,7 +40,8 @@ export type OutboxOp =
   | { kind: 'entity.replace'; blueprint: string; identifier: string; entity: EntityInput; query: EntityWriteOptions }
   | { kind: 'entity.update'; blueprint: string; identifier: string; entity: Partial<EntityInput>; query: EntityWriteOptions }
   | { kind: 'entity.delete'; blueprint: string; identifier: string; query: DeleteEntityOptions }
-  | { kind: 'entity.bulk'; blueprint: string; entities: EntityInput[]; query: CreateEntityOptions };
+  | { kind: 'entity.bulk'; blueprint: string; entities: EntityInput[]; query: CreateEntityOptions }
+);
 
 export interface OutboxEntry {
   seq: number;

@@ -10,15 +10,25 @@ import type { Invocation } from '../normalize/invocation.js';
 import { withPortRun, type PortRunFacts } from '../normalize/portRun.js';
 import type { RunRecord, RunStore } from '../journal/store.js';
 import type { Registry } from '../registry/registry.js';
-import type { ManagedRunReporter } from '../reporter/types.js';
+import type { StepJournal } from '../journal/stepJournal.js';
+import type { ManagedRunReporter, ReportReplay } from '../reporter/types.js';
 import { executeRun, type RunOutcome } from './executeRun.js';
 import type { RunQueue } from './runQueue.js';
+import { openRunSteps } from './runSteps.js';
 import type { DispatchResult, Dispatcher } from './types.js';
 
 /** Port waits on a synchronized answer (its own limit is undocumented; port-agent's is 30 s): bounded. */
 const SYNC_DRAIN_MAX_MS = 10_000;
 
-export type ReporterFactory = (run: { runId: string; action: string; synchronized: boolean }) => ManagedRunReporter;
+export type ReporterFactory = (run: { runId: string; action: string; synchronized: boolean; replay?: ReportReplay }) => ManagedRunReporter;
+
+/** Why a resumable run is executed again (recovery decides, the execution says so on Port's page). */
+export interface ResumeInfo {
+  reason: string;
+  /** Resumes so far, this one included. */
+  count: number;
+  firstStartedAt: number | null;
+}
 
 /** Asks Port about a run (action, blueprint, status): null when Port does not know the run; throws when Port is unreachable. */
 export type LookupAction = (runId: string) => Promise<PortRunFacts | null>;
@@ -35,13 +45,15 @@ export interface DispatcherOptions {
   metrics?: Metrics;
   /** Key source for ctx.decrypt; default the configured Port client secret. */
   clientSecret?: string | null;
+  /** Where ctx.step results live; default: in memory (steps do not survive a restart). */
+  steps?: StepJournal;
 }
 
 export interface RuntimeDispatcher extends Dispatcher {
   /** Begin running queued jobs. */
   start(): void;
   /** Queues an already journaled run (recovery); bypasses the queue bound: it was accepted before. */
-  resume(record: RunRecord): void;
+  resume(record: RunRecord, resumed?: ResumeInfo): void;
   /** Stop accepting, let in-flight runs finish for graceMs, then abort and finalize the rest. */
   shutdown(graceMs: number): Promise<void>;
   readonly accepting: boolean;
@@ -56,10 +68,33 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
   const executing = new Set<Promise<unknown>>();
 
   /** Runs a journaled run to its final status; the journal records it finished either way. */
-  async function execute(record: Pick<RunRecord, 'runId' | 'action' | 'invocation' | 'synchronized'>, reporter?: ManagedRunReporter): Promise<RunOutcome> {
+  async function execute(
+    record: Pick<RunRecord, 'runId' | 'action' | 'invocation' | 'synchronized'> & { startedAt?: number | null },
+    reporter?: ManagedRunReporter,
+    resumed?: ResumeInfo,
+  ): Promise<RunOutcome> {
     const action = record.action ?? record.invocation.action ?? '';
     const resolved = action ? registry.resolve(action, record.invocation.blueprint) : null;
-    const runReporter = reporter ?? opts.reporterFactory({ runId: record.runId, action, synchronized: record.synchronized });
+    const resumable = resolved?.handler.resumable === true && !record.synchronized;
+    const steps = opts.steps
+      ? await openRunSteps({
+          runId: record.runId,
+          journal: opts.steps,
+          resumable,
+          // Started before this process: an earlier execution may have finished steps and made reports.
+          reexecution: record.startedAt != null,
+          maxResultBytes: opts.config.stepResultMaxBytes,
+          clock,
+          logger,
+        })
+      : undefined;
+    const runReporter = reporter ?? opts.reporterFactory({ runId: record.runId, action, synchronized: record.synchronized, ...(steps?.replay ? { replay: steps.replay } : {}) });
+    if (resumed && steps) {
+      const line = `resumed after ${resumed.reason}: ${steps.finishedBefore} steps already done`;
+      // Named by the resume it belongs to: written once even if this execution is interrupted in turn.
+      await steps.inScope(`resume ${resumed.count}`, () => runReporter.log(line)).catch(() => undefined);
+      logger.info(line, { runId: record.runId, action, resumes: resumed.count });
+    }
     const outcome = await executeRun({
       invocation: record.invocation,
       action,
@@ -71,6 +106,8 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       metrics: opts.metrics,
       signal: shutdownController.signal,
       clientSecret: opts.clientSecret,
+      ...(steps ? { steps } : {}),
+      firstStartedAt: resumed?.firstStartedAt ?? null,
     });
     // The reporter journaled the final status with its outbox entry. If it could not (the journal failed),
     // the run stays "running" so the next start finalizes it, rather than "finished" with nothing owed.
@@ -83,7 +120,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     return p;
   }
 
-  function job(record: RunRecord | { runId: string; action: string; invocation: Invocation; synchronized: boolean }) {
+  function job(record: RunRecord | { runId: string; action: string; invocation: Invocation; synchronized: boolean }, resumed?: ResumeInfo) {
     return {
       runId: record.runId,
       // The slot is already taken; the work starts on the next turn, so a delivery's 202 goes out before
@@ -95,7 +132,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
             await new Promise<void>((resolve) => setImmediate(resolve));
             if (shutdownController.signal.aborted) return;
             store.markStarted(record.runId, clock.now());
-            await execute(record);
+            await execute(record, undefined, resumed);
           })(),
         ),
     };
@@ -238,8 +275,8 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       queue.start();
     },
 
-    resume(record) {
-      queue.enqueue(job(record));
+    resume(record, resumed) {
+      queue.enqueue(job(record, resumed));
     },
 
     async shutdown(graceMs) {

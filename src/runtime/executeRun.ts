@@ -13,6 +13,8 @@ import type { ResolvedHandler } from '../registry/registry.js';
 import type { ManagedRunReporter, Outcome } from '../reporter/types.js';
 import type { RunContext, RunTrigger } from './context.js';
 import { decrypt } from './decrypt.js';
+import { memoryStepJournal } from '../journal/stepJournal.js';
+import { openRunSteps, type RunSteps } from './runSteps.js';
 
 export const SHUTDOWN_LABEL = 'service shutting down';
 
@@ -21,6 +23,8 @@ export interface RunOutcome {
   label: string | null;
   /** What run() returned (the body of a synchronized run's 200). */
   result: unknown;
+  /** A resumable run stopped by the shutdown: not finalized, it resumes at the next start. */
+  paused?: boolean;
 }
 
 export interface ExecuteRunOptions {
@@ -37,6 +41,10 @@ export interface ExecuteRunOptions {
   signal?: AbortSignal;
   /** Key source for ctx.decrypt; default the configured Port client secret. */
   clientSecret?: string | null;
+  /** ctx.step for this execution (journaled); default: steps kept in memory for this execution only. */
+  steps?: RunSteps;
+  /** When the run's first execution started: its deadline counts from there (a resumed run). */
+  firstStartedAt?: number | null;
 }
 
 /** "name: Invalid input: expected string, received undefined; region: …" — field paths first. */
@@ -122,13 +130,17 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
   // the whole timeout). AbortSignal.any adds no listener to the shared shutdown signal, so any number of
   // concurrent runs stays clear of Node's listener-leak warning.
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException(timeoutLabel, 'TimeoutError')), timeoutMs);
+  const elapsed = opts.firstStartedAt == null ? 0 : Math.max(0, opts.clock.now() - opts.firstStartedAt);
+  const timer = setTimeout(() => deadline.abort(new DOMException(timeoutLabel, 'TimeoutError')), Math.max(0, timeoutMs - elapsed));
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
   const stopOutcome = (): Outcome => ({ status: 'FAILURE', label: deadline.signal.aborted ? timeoutLabel : SHUTDOWN_LABEL });
   let onStop: () => void = () => {};
   const stoppedP = new Promise<Outcome>((resolve) => (onStop = () => resolve(stopOutcome())));
   signal.addEventListener('abort', onStop, { once: true });
 
+  const steps =
+    opts.steps ??
+    (await openRunSteps({ runId: invocation.runId, journal: memoryStepJournal(), resumable: false, reexecution: false, maxResultBytes: opts.config.stepResultMaxBytes, clock: opts.clock, logger: log }));
   const clientSecret = opts.clientSecret !== undefined ? opts.clientSecret : (opts.config.portCredentials?.clientSecret ?? null);
   const ctx: RunContext<unknown> = {
     runId: invocation.runId,
@@ -141,6 +153,7 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
     log,
     reporter,
     decrypt: (value: string) => decrypt(value, clientSecret),
+    step: (key, fn) => steps.step(key, fn, signal),
   };
 
   type Settled = { kind: 'returned'; value: unknown } | { kind: 'threw'; error: unknown } | { kind: 'stopped'; outcome: Outcome };
@@ -170,6 +183,12 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
       void handlerP.then((late) => {
         if (late.kind === 'threw') log.debug('handler settled after the run ended', { error: publicMessage(late.error) });
       });
+      if (handler.resumable && opts.signal?.aborted && !deadline.signal.aborted) {
+        // Not failed: its current step was aborted, and the next start executes it again from there.
+        await steps.pause();
+        log.warn('run paused by the shutdown: it resumes at the next start');
+        return { status: 'FAILURE', label: null, result: undefined, paused: true };
+      }
       log.warn(`run stopped: ${settled.outcome.label}`);
       return finish(settled.outcome, undefined);
   }

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { RunStore } from '../journal/store.js';
+import type { StepJournal } from '../journal/stepJournal.js';
 import type { Registry } from '../registry/registry.js';
 import { publicMessage } from '../errors.js';
 import { createDispatcher, type LookupAction, type ReporterFactory, type RuntimeDispatcher } from './dispatcher.js';
@@ -21,6 +22,8 @@ export interface RuntimeOptions {
   logger: Logger;
   metrics?: Metrics;
   clientSecret?: string | null;
+  /** Where ctx.step results and resumes are journaled (resumable handlers need it). */
+  steps?: StepJournal;
 }
 
 export interface Runtime {
@@ -45,7 +48,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     dispatcher,
     queue,
     async start() {
-      const counts = await recover({ ...opts, dispatcher });
+      const counts = await recover({ ...opts, dispatcher, maxResumes: opts.config.maxResumes });
       dispatcher.start();
       return counts;
     },

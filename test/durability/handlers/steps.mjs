@@ -1,0 +1,42 @@
+// A resumable handler of three steps; each step appends its name to the marker file (counted from outside).
+// Step two takes `twoMs` the first time it runs, then 50 ms, so a test can interrupt it and let it finish.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { defineHandler } from '../../../dist/src/index.js';
+
+const sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason ?? new Error('aborted'));
+    }, { once: true });
+  });
+
+export default defineHandler({
+  action: 'three_steps',
+  resumable: true,
+  async run(ctx) {
+    const { marker, twoMs = 50 } = ctx.inputs;
+    const ran = (name) => (existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').filter((l) => l === name).length : 0);
+    const mark = (name) => appendFileSync(marker, `${name}\n`);
+    await ctx.reporter.log('starting');
+    const one = await ctx.step('one', async () => {
+      mark('one');
+      await ctx.reporter.log('step one done');
+      return 0;
+    });
+    await ctx.reporter.log(`after one: ${one}`);
+    const two = await ctx.step('two', async () => {
+      const first = ran('two') === 0;
+      mark('two');
+      await ctx.reporter.log('step two started');
+      await sleep(first ? twoMs : 50, ctx.signal);
+      return { pr: 42 };
+    });
+    await ctx.reporter.log(`after two: pr ${two.pr}`);
+    await ctx.step('three', async () => {
+      mark('three');
+      await ctx.reporter.log('step three done');
+    });
+  },
+});
