@@ -33,6 +33,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
+  it('when the step settings are unset or invalid, then the defaults apply or startup fails naming the variable', () => {
+    expect(loadConfig({})).toMatchObject({ maxResumes: 5, stepResultMaxBytes: 262_144 });
+    expect(() => loadConfig({ MAX_RESUMES: '-1' })).toThrow(/^MAX_RESUMES is invalid/);
+    expect(() => loadConfig({ STEP_RESULT_MAX_BYTES: '0' })).toThrow(/^STEP_RESULT_MAX_BYTES is invalid/);
+  });
+
   it('when production has no credentials, then startup fails naming PORT_CLIENT_ID', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(expect.objectContaining({ code: 'config_invalid', details: { variable: 'PORT_CLIENT_ID' } }));
   });

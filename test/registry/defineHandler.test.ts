@@ -5,6 +5,12 @@ import { defineHandler, isHandler } from '../../src/registry/defineHandler.js';
 const run = async () => undefined;
 
 describe('defineHandler', () => {
+  it('when resumable is combined with retryOnRestart or synchronized, then it throws naming both', () => {
+    expect(() => defineHandler({ action: 'a', resumable: true, retryOnRestart: true, run })).toThrow(/"resumable" and "retryOnRestart" cannot both be set/);
+    expect(() => defineHandler({ action: 'a', resumable: true, synchronized: true, run })).toThrow(/"resumable" cannot be set on a synchronized handler/);
+    expect(defineHandler({ action: 'a', resumable: true, run }).resumable).toBe(true);
+  });
+
   it('when the spec is valid, then it is a handler listing its actions', () => {
     const h = defineHandler({ action: ['a', 'b'], inputs: z.object({}), timeoutMs: 1000, run });
     expect(isHandler(h)).toBe(true);

@@ -44,6 +44,13 @@ describe('loadHandlers', () => {
     });
   });
 
+  it('when a handler sets both resumable and retryOnRestart, then startup fails naming the file', async () => {
+    await expect(loadHandlers(path.join(fixtures, 'resumable-retry'), { logger })).rejects.toMatchObject({
+      code: 'handler_load_failed',
+      message: expect.stringMatching(/both\.ts: defineHandler: "resumable" and "retryOnRestart" cannot both be set/),
+    });
+  });
+
   it('when a module has a syntax error, then handler_load_failed names the file', async () => {
     await expect(loadHandlers(path.join(fixtures, 'syntax'), { logger })).rejects.toMatchObject({
       code: 'handler_load_failed',
