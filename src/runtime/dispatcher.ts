@@ -14,7 +14,7 @@ import type { StepJournal } from '../journal/stepJournal.js';
 import type { ManagedRunReporter, ReportReplay } from '../reporter/types.js';
 import { executeRun, type RunOutcome } from './executeRun.js';
 import type { RunQueue } from './runQueue.js';
-import { openRunSteps } from './runSteps.js';
+import { logResume, openRunSteps } from './runSteps.js';
 import type { DispatchResult, Dispatcher } from './types.js';
 
 /** Port waits on a synchronized answer (its own limit is undocumented; port-agent's is 30 s): bounded. */
@@ -90,9 +90,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       : undefined;
     const runReporter = reporter ?? opts.reporterFactory({ runId: record.runId, action, synchronized: record.synchronized, ...(steps?.replay ? { replay: steps.replay } : {}) });
     if (resumed && steps) {
-      const line = `resumed after ${resumed.reason}: ${steps.finishedBefore} steps already done`;
-      // Named by the resume it belongs to: written once even if this execution is interrupted in turn.
-      await steps.inScope(`resume ${resumed.count}`, () => runReporter.log(line)).catch(() => undefined);
+      const line = await logResume(steps, runReporter, resumed);
       logger.info(line, { runId: record.runId, action, resumes: resumed.count });
     }
     const outcome = await executeRun({

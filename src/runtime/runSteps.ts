@@ -33,10 +33,10 @@ export interface RunStepsOptions {
   clock: Clock;
   logger: Logger;
   /**
-   * Test kit: called once a step's fn has returned, before its result is journaled; true cuts the
-   * execution there, as a crash at that moment would (the step runs again on resume).
+   * Test kit: asked before a step's fn starts and once it has returned (before its result is journaled);
+   * true cuts the execution there, as a crash at that moment would (after: the step runs again on resume).
    */
-  interruptAfter?: (key: string) => boolean;
+  interrupt?: (key: string, moment: 'before' | 'after') => boolean;
 }
 
 /** Values JSON would silently turn into something else (or drop): refused instead. */
@@ -108,9 +108,10 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
         const json = finished.get(key)!;
         return (json === null ? undefined : JSON.parse(json)) as never;
       }
+      if (opts.interrupt?.(key, 'before')) throw new CodedError('run_paused', `interrupted before step '${key}'`, { key });
       if (paused || signal.aborted) throw signal.reason ?? new CodedError('run_paused', `step '${key}' not started: the run is stopping`, { key });
       const value = await scope.run(key, async () => await fn());
-      if (opts.interruptAfter?.(key)) throw new CodedError('run_paused', `interrupted after step '${key}' ran, before its result was journaled`, { key });
+      if (opts.interrupt?.(key, 'after')) throw new CodedError('run_paused', `interrupted after step '${key}' ran, before its result was journaled`, { key });
       const json = strictJson(key, value);
       if (json !== null && Buffer.byteLength(json) > opts.maxResultBytes) {
         throw new CodedError(
@@ -124,4 +125,11 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
       return (json === null ? undefined : JSON.parse(json)) as never;
     },
   };
+}
+
+/** Says on Port's page that the run resumed, once per resume (named by it, so a crash right after does not repeat it). */
+export async function logResume(steps: RunSteps, reporter: { log(message: string): Promise<void> }, resumed: { reason: string; count: number }): Promise<string> {
+  const line = `resumed after ${resumed.reason}: ${steps.finishedBefore} steps already done`;
+  await steps.inScope(`resume ${resumed.count}`, () => reporter.log(line)).catch(() => undefined);
+  return line;
 }

@@ -16,6 +16,8 @@ import { createRegistry } from '../registry/registry.js';
 import { createOutbox } from '../reporter/outbox.js';
 import { createRunReporter } from '../reporter/runReporter.js';
 import { executeRun } from '../runtime/executeRun.js';
+import { openSqliteStepJournal } from '../journal/sqliteStepJournal.js';
+import { logResume, openRunSteps } from '../runtime/runSteps.js';
 import { startSimulator, type RunningSimulator, type SimEntity, type SimRun } from '../simulator/index.js';
 import { signPortWebhook } from '../verify/sign.js';
 
@@ -40,6 +42,13 @@ export interface RunHandlerOptions {
   /** The client secret (ctx.decrypt's key) of a fresh simulator; default: a random one. */
   clientSecret?: string;
   logger?: Logger;
+  /**
+   * A resumable handler: cut the run at a step, as a crash would, then resume it (finished steps skipped,
+   * reports not repeated) and return how it ended. `when: 'after'` (default) cuts once the step's fn has
+   * returned but before its result is journaled, the worst moment: the step runs again on resume.
+   * `'before'` cuts before the step starts.
+   */
+  interrupt?: { atStep: string; when?: 'before' | 'after' };
 }
 
 /** What Port shows for the run, plus what the handler returned. */
@@ -58,6 +67,8 @@ export interface HandlerRunResult {
   result: unknown;
   /** The full simulated run (requests, rejected writes, …). */
   run: SimRun;
+  /** Times the run was resumed (with `interrupt`: 1). */
+  resumes: number;
 }
 
 export async function runHandler(handler: Handler, opts: RunHandlerOptions = {}): Promise<HandlerRunResult> {
@@ -94,18 +105,59 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
     };
     const synchronized = handler.synchronized === true;
     store.accept({ runId: simRun.id, action, invocation, synchronized }, Date.now());
-    const reporter = createRunReporter({ runId: simRun.id, action, synchronized, store, outbox, logger, clock: systemClock });
-    const outcome = await executeRun({
-      invocation,
-      action,
-      resolved: createRegistry([handler]).resolve(action, opts.blueprint ?? null),
-      reporter,
-      config,
-      clock: systemClock,
-      logger,
-      clientSecret,
-    });
-    await reporter.drained();
+    const resolved = createRegistry([handler]).resolve(action, opts.blueprint ?? null);
+    const journal = openSqliteStepJournal(store.database);
+    const resumable = handler.resumable === true;
+    const target = opts.interrupt;
+    if (target && !resumable) throw new TypeError('runHandler: "interrupt" needs a handler with resumable: true');
+    const stop = new AbortController();
+    let reached = false;
+    const execute = async (reexecution: boolean, resumed?: { reason: string; count: number; firstStartedAt: number | null }) => {
+      const steps = await openRunSteps({
+        runId: simRun.id,
+        journal,
+        resumable,
+        reexecution,
+        maxResultBytes: config.stepResultMaxBytes,
+        clock: systemClock,
+        logger,
+        ...(target && !reexecution
+          ? {
+              interrupt: (key: string, moment: 'before' | 'after') => {
+                if (key !== target.atStep || moment !== (target.when ?? 'after')) return false;
+                reached = true;
+                stop.abort(new DOMException(`interrupted at step '${key}'`, 'AbortError'));
+                return true;
+              },
+            }
+          : {}),
+      });
+      const reporter = createRunReporter({ runId: simRun.id, action, synchronized, store, outbox, logger, clock: systemClock, ...(steps.replay ? { replay: steps.replay } : {}) });
+      if (resumed) await logResume(steps, reporter, resumed);
+      const result = await executeRun({
+        invocation,
+        action,
+        resolved,
+        reporter,
+        config,
+        clock: systemClock,
+        logger,
+        clientSecret,
+        steps,
+        signal: reexecution ? undefined : stop.signal,
+        firstStartedAt: resumed?.firstStartedAt ?? null,
+      });
+      await reporter.drained();
+      return result;
+    };
+    const startedAt = Date.now();
+    let outcome = await execute(false);
+    let resumes = 0;
+    if (target) {
+      if (!reached || !outcome.paused) throw new Error(`runHandler: the run ${outcome.paused ? 'stopped' : 'ended'} without reaching step '${target.atStep}'`);
+      resumes = await journal.noteResume(simRun.id, startedAt, Date.now());
+      outcome = await execute(true, { reason: 'a crash', count: resumes, firstStartedAt: startedAt });
+    }
 
     const run = simulator.sim.run(simRun.id)!;
     const status: RunStatus = synchronized ? outcome.status : run.status;
@@ -121,6 +173,7 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
       entities: uniqueTies(run).flatMap(({ blueprint, identifier }) => simulator.sim.entity(blueprint, identifier) ?? []),
       result: outcome.result,
       run,
+      resumes,
     };
   } finally {
     outbox.stop();
