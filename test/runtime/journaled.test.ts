@@ -47,7 +47,7 @@ describe.each(TEST_STORES)('runtime on the $name journal', ({ open }) => {
     store.accept({ runId: 'r_wait', action: 'deploy', invocation: invocation('r_wait'), synchronized: false }, clock.now());
 
     const second = make();
-    await expect(second.runtime.start()).resolves.toEqual({ requeued: 1, rerun: 0, interrupted: 1 });
+    await expect(second.runtime.start()).resolves.toEqual({ requeued: 1, rerun: 0, interrupted: 1, resumed: 0 });
     await until(() => store.get('r_wait')?.state === 'finished');
     await second.reporting.settle();
     expect(second.reporting.logs('r_mid')).toEqual(['step 2 of 3', 'last progress before the restart: step 2 of 3']);

@@ -54,7 +54,7 @@ describe.each(TEST_STORES)('recover on the $name journal', ({ open }) => {
         { runId: 'r_c', action: 'deploy', state: 'queued' },
       ]);
       const { runtime } = runtimeFor(store, [defineHandler({ action: 'deploy', run: async (ctx) => void order.push(ctx.runId) })]);
-      await expect(runtime.start()).resolves.toEqual({ requeued: 3, rerun: 0, interrupted: 0 });
+      await expect(runtime.start()).resolves.toEqual({ requeued: 3, rerun: 0, interrupted: 0, resumed: 0 });
       await until(() => store.countRuns('finished') === 3);
       expect(order).toEqual(['r_a', 'r_b', 'r_c']);
     });
@@ -63,7 +63,7 @@ describe.each(TEST_STORES)('recover on the $name journal', ({ open }) => {
       const run = jest.fn(async () => undefined);
       const store = journal([{ runId: 'r_1', action: 'deploy', state: 'running', logs: ['cloning repo', 'applying terraform'] }]);
       const { runtime, reporting } = runtimeFor(store, [defineHandler({ action: 'deploy', run })]);
-      await expect(runtime.start()).resolves.toEqual({ requeued: 0, rerun: 0, interrupted: 1 });
+      await expect(runtime.start()).resolves.toEqual({ requeued: 0, rerun: 0, interrupted: 1, resumed: 0 });
       await reporting.settle();
       expect(reporting.logs('r_1')).toEqual(['cloning repo', 'applying terraform', 'last progress before the restart: applying terraform']);
       expect(reporting.finals('r_1')).toEqual([{ status: 'FAILURE', label: INTERRUPTED_LABEL }]);
@@ -85,7 +85,7 @@ describe.each(TEST_STORES)('recover on the $name journal', ({ open }) => {
       const run = jest.fn(async () => undefined);
       const store = journal([{ runId: 'r_1', action: 'deploy', state: 'running', logs: ['half way'] }]);
       const { runtime, reporting } = runtimeFor(store, [defineHandler({ action: 'deploy', retryOnRestart: true, run })]);
-      await expect(runtime.start()).resolves.toEqual({ requeued: 0, rerun: 1, interrupted: 0 });
+      await expect(runtime.start()).resolves.toEqual({ requeued: 0, rerun: 1, interrupted: 0, resumed: 0 });
       await until(() => store.get('r_1')?.state === 'finished');
       expect(run).toHaveBeenCalledTimes(1);
       await reporting.settle();
@@ -114,7 +114,7 @@ describe.each(TEST_STORES)('recover on the $name journal', ({ open }) => {
         logger,
         clock,
       });
-      expect(counts).toEqual({ requeued: 0, rerun: 0, interrupted: 0 });
+      expect(counts).toEqual({ requeued: 0, rerun: 0, interrupted: 0, resumed: 0 });
       expect(resume).not.toHaveBeenCalled();
       expect(reporting.made.size).toBe(0);
       expect(reporting.port.calls).toEqual([]);
