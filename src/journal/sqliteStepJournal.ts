@@ -25,6 +25,18 @@ CREATE TABLE IF NOT EXISTS run_resumes (
   first_started_at INTEGER,
   paused_at INTEGER
 );
+-- A run's steps follow the run: dropped with its payload (retention) or when the run is forgotten.
+CREATE TRIGGER IF NOT EXISTS run_steps_compacted AFTER UPDATE OF compacted_at ON runs WHEN new.compacted_at IS NOT NULL
+BEGIN
+  DELETE FROM run_steps WHERE run_id = new.run_id;
+  DELETE FROM run_answers WHERE run_id = new.run_id;
+END;
+CREATE TRIGGER IF NOT EXISTS run_steps_forgotten AFTER DELETE ON runs
+BEGIN
+  DELETE FROM run_steps WHERE run_id = old.run_id;
+  DELETE FROM run_answers WHERE run_id = old.run_id;
+  DELETE FROM run_resumes WHERE run_id = old.run_id;
+END;
 `;
 
 export function openSqliteStepJournal(db: Database.Database): StepJournal {

@@ -9,6 +9,9 @@ import type { StepJournal, ReportedCalls } from '../journal/stepJournal.js';
 import type { Logger } from '../logger.js';
 import type { ReportReplay } from '../reporter/types.js';
 
+/** Which run and step the code running now belongs to (one instance for all runs: cheap per run). */
+const current = new AsyncLocalStorage<{ run: object; key: string }>();
+
 export interface RunSteps {
   /** Runs (or skips) one step; `signal` is the run's. */
   step<T>(key: string, fn: () => T | Promise<T>, signal: AbortSignal): Promise<Awaited<T>>;
@@ -60,7 +63,12 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
   const { runId, journal } = opts;
   const finished = opts.reexecution ? await journal.finishedSteps(runId) : new Map<string, string | null>();
   const reported: ReportedCalls = opts.resumable && opts.reexecution ? await journal.reportedCalls(runId) : { answers: new Map(), links: [] };
-  const scope = new AsyncLocalStorage<string>();
+  const self = {};
+  const scopeOf = (): string => {
+    const store = current.getStore();
+    return store?.run === self ? store.key : '';
+  };
+  const within = <T>(key: string, fn: () => T): T => current.run({ run: self, key }, fn);
   const used = new Set<string>();
   const positions = new Map<string, number>();
   let paused = false;
@@ -69,7 +77,7 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
     ? {
         next() {
           if (paused) return null;
-          const where = scope.getStore() ?? '';
+          const where = scopeOf();
           const n = positions.get(where) ?? 0;
           positions.set(where, n + 1);
           const callId = `${where}#${n}`;
@@ -94,7 +102,7 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
   return {
     replay,
     finishedBefore: finished.size,
-    inScope: (name, fn) => scope.run(name, fn),
+    inScope: within,
     async pause() {
       paused = true;
       await journal.notePaused(runId, opts.clock.now());
@@ -110,7 +118,7 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
       }
       if (opts.interrupt?.(key, 'before')) throw new CodedError('run_paused', `interrupted before step '${key}'`, { key });
       if (paused || signal.aborted) throw signal.reason ?? new CodedError('run_paused', `step '${key}' not started: the run is stopping`, { key });
-      const value = await scope.run(key, async () => await fn());
+      const value = await within(key, async () => await fn());
       if (opts.interrupt?.(key, 'after')) throw new CodedError('run_paused', `interrupted after step '${key}' ran, before its result was journaled`, { key });
       const json = strictJson(key, value);
       if (json !== null && Buffer.byteLength(json) > opts.maxResultBytes) {
