@@ -27,6 +27,10 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** Finished runs keep their payload (inputs, secrets, result) this long, then only what dedupe needs. */
+  readonly journalRetentionDays: number;
+  /** A finished run's id is remembered this long: a redelivery within it is a duplicate. */
+  readonly dedupeTtlHours: number;
   /** Where runs, dedupe records and the outbox live; and, with Redis, which replicas do what. */
   readonly store: StoreConfig;
 }
@@ -40,7 +44,6 @@ export interface StoreConfig {
   readonly role: Role;
   readonly redisUrl: string;
   readonly redisPrefix: string;
-  readonly dedupeTtlHours: number;
   /** How often workers look for runs whose worker died (BullMQ stalledInterval). */
   readonly stallIntervalMs: number;
   /** How long a worker's hold on a run (and on a run's outbox) lasts without renewal. */
@@ -69,11 +72,12 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  JOURNAL_RETENTION_DAYS: '7',
+  DEDUPE_TTL_HOURS: '168',
   RUN_STORE: 'sqlite',
   ROLE: 'all',
   REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_PREFIX: 'port-runner',
-  DEDUPE_TTL_HOURS: '168',
   STALL_INTERVAL_MS: '30000',
   LOCK_DURATION_MS: '30000',
   REDIS_STARTUP_TIMEOUT_MS: '30000',
@@ -108,11 +112,12 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  JOURNAL_RETENTION_DAYS: int(0, 3650),
+  DEDUPE_TTL_HOURS: int(1, 87_600),
   RUN_STORE: z.enum(['sqlite', 'redis'], { error: 'must be one of: sqlite, redis' }),
   ROLE: z.enum(['all', 'web', 'worker'], { error: 'must be one of: all, web, worker' }),
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.{}-]+$/, 'may hold only letters, digits and _ . - { }'),
-  DEDUPE_TTL_HOURS: int(1, 24 * 3650),
   STALL_INTERVAL_MS: int(100, MAX_TIMER_MS),
   LOCK_DURATION_MS: int(100, MAX_TIMER_MS),
   REDIS_STARTUP_TIMEOUT_MS: int(0, MAX_TIMER_MS),
@@ -185,12 +190,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    journalRetentionDays: e.JOURNAL_RETENTION_DAYS,
+    dedupeTtlHours: e.DEDUPE_TTL_HOURS,
     store: Object.freeze({
       kind: e.RUN_STORE,
       role: e.ROLE,
       redisUrl: e.REDIS_URL,
       redisPrefix: e.REDIS_PREFIX,
-      dedupeTtlHours: e.DEDUPE_TTL_HOURS,
       stallIntervalMs: e.STALL_INTERVAL_MS,
       lockDurationMs: e.LOCK_DURATION_MS,
       redisStartupTimeoutMs: e.REDIS_STARTUP_TIMEOUT_MS,
