@@ -185,7 +185,11 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
       });
       if (handler.resumable && opts.signal?.aborted && !deadline.signal.aborted) {
         // Not failed: its current step was aborted, and the next start executes it again from there.
-        await steps.pause();
+        try {
+          await steps.pause();
+        } catch (err) {
+          log.warn('the pause could not be journaled: the next start resumes the run as after a crash', { error: publicMessage(err) });
+        }
         log.warn('run paused by the shutdown: it resumes at the next start');
         return { status: 'FAILURE', label: null, result: undefined, paused: true };
       }
