@@ -66,7 +66,7 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
   const self = {};
   const scopeOf = (): string => {
     const store = current.getStore();
-    return store?.run === self ? store.key : '';
+    return store?.run === self ? store.key : 'top';
   };
   const within = <T>(key: string, fn: () => T): T => current.run({ run: self, key }, fn);
   const used = new Set<string>();
@@ -118,7 +118,8 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
       }
       if (opts.interrupt?.(key, 'before')) throw new CodedError('run_paused', `interrupted before step '${key}'`, { key });
       if (paused || signal.aborted) throw signal.reason ?? new CodedError('run_paused', `step '${key}' not started: the run is stopping`, { key });
-      const value = await within(key, async () => await fn());
+      // Scopes are prefixed so a step key can never name the top level or a resume line's scope.
+      const value = await within(`step:${key}`, async () => await fn());
       if (opts.interrupt?.(key, 'after')) throw new CodedError('run_paused', `interrupted after step '${key}' ran, before its result was journaled`, { key });
       const json = strictJson(key, value);
       if (json !== null && Buffer.byteLength(json) > opts.maxResultBytes) {
@@ -138,6 +139,6 @@ export async function openRunSteps(opts: RunStepsOptions): Promise<RunSteps> {
 /** Says on Port's page that the run resumed, once per resume (named by it, so a crash right after does not repeat it). */
 export async function logResume(steps: RunSteps, reporter: { log(message: string): Promise<void> }, resumed: { reason: string; count: number }): Promise<string> {
   const line = `resumed after ${resumed.reason}: ${steps.finishedBefore} steps already done`;
-  await steps.inScope(`resume ${resumed.count}`, () => reporter.log(line)).catch(() => undefined);
+  await steps.inScope(`resume:${resumed.count}`, () => reporter.log(line)).catch(() => undefined);
   return line;
 }

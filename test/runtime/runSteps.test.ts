@@ -85,7 +85,7 @@ describe('report identities', () => {
       ids.push(steps.replay!.next()!.callId);
     }, signal);
     ids.push(steps.replay!.next()!.callId);
-    expect(ids).toEqual(['#0', 'a#0', 'a#1', '#1']);
+    expect(ids).toEqual(['top#0', 'step:a#0', 'step:a#1', 'top#1']);
     await steps.pause();
     expect(steps.replay!.next()).toBeNull();
   });
