@@ -1,6 +1,7 @@
 // Takes a normalized delivery from the ingress: dedupe by run id, find the action, journal the run, and
 // either queue it (async: 202 at once) or run it within the request (synchronized). Also owns the
 // graceful stop: no new runs, in-flight runs get a grace period, then are aborted and finalized.
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { CodedError, isCodedError, publicMessage } from '../errors.js';
@@ -53,6 +54,9 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
   const { store, registry, queue, clock, logger } = opts;
   let accepting = true;
   const shutdownController = new AbortController();
+  // One listener per run in flight (removed when it ends) and one per synchronized answer being drained:
+  // bounded by MAX_CONCURRENT_RUNS, so Node's leak warning is raised only above that.
+  setMaxListeners(opts.config.maxConcurrentRuns * 2 + 10, shutdownController.signal);
   const executing = new Set<Promise<unknown>>();
 
   /** Runs a journaled run to its final status; the journal records it finished either way. */
@@ -160,17 +164,22 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
 
   /** True when `p` settled within `ms` (rejections count as settled: the outbox logged them); false on shutdown. */
   async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-    const stop = AbortSignal.any([shutdownController.signal, AbortSignal.timeout(ms)]);
-    if (stop.aborted) return false;
+    const shutdown = shutdownController.signal;
+    if (shutdown.aborted) return false;
+    // Listens to the long-lived shutdown signal and stops listening when done: AbortSignal.any would leave
+    // a reference in it per call, for ever, on Node 20.
+    const timeout = AbortSignal.timeout(ms);
     let onStop: (() => void) | undefined;
     const stopped = new Promise<boolean>((resolve) => {
       onStop = () => resolve(false);
-      stop.addEventListener('abort', onStop, { once: true });
+      timeout.addEventListener('abort', onStop, { once: true });
+      shutdown.addEventListener('abort', onStop, { once: true });
     });
     try {
       return await Promise.race([p.then(() => true, () => true), stopped]);
     } finally {
-      stop.removeEventListener('abort', onStop!);
+      timeout.removeEventListener('abort', onStop!);
+      shutdown.removeEventListener('abort', onStop!);
     }
   }
 
