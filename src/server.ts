@@ -165,6 +165,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     metrics,
     retentionDays: config.journalRetentionDays,
     dedupeTtlHours: config.dedupeTtlHours,
+    replayWindowSeconds: config.webhookToleranceSeconds,
   });
   opened.push(() => retention.stop());
 
