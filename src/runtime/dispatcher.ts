@@ -147,6 +147,9 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
             logger.error('the result of a synchronized run could not be journaled: a redelivery gets the default body', { runId, action, error: publicMessage(err) });
           }
         }
+        // Decided and journaled: from here a redelivery gets this outcome from the journal, also while the
+        // answer waits for the run's reports below.
+        syncRunning.delete(runId);
         // Its logs and entity writes reach Port before the answer does — unless Port is away for longer than
         // one call's budget: then the answer goes out anyway (Port is waiting on it) and they follow.
         const drained = await settlesWithin(reporter.drained(), Math.min(opts.config.portCallBudgetMs, SYNC_DRAIN_MAX_MS));

@@ -159,6 +159,25 @@ describe('synchronized redeliveries are answered from the journal', () => {
     expect(again.body).toEqual({ ok: false, error: 'run_failed', message: 'upstream said no' });
   });
 
+  it('when a synchronized run has finished but its answer waits for its reports to reach Port, then a redelivery gets the stored result (200), not 409', async () => {
+    const handler = defineHandler({
+      action: 'lookup',
+      synchronized: true,
+      run: async (ctx) => {
+        await ctx.reporter.log('looking up');
+        return { answer: 7 };
+      },
+    });
+    const s = make({ handlers: [handler], env: { PORT_CALL_BUDGET_MS: '3000' } });
+    s.port.failNext('addRunLog', 100_000, 503); // Port is away: the answer waits up to one call budget
+    const first = s.deliver('r_d', 'lookup').then((r) => r);
+    await until(() => s.store.get('r_d')?.result !== undefined, 'the outcome to be journaled');
+    const again = await s.deliver('r_d', 'lookup');
+    expect([again.status, again.body]).toEqual([200, { answer: 7 }]);
+    const done = await first;
+    expect([done.status, done.body]).toEqual([200, { answer: 7 }]);
+  });
+
   it('when a synchronized run is redelivered while it still runs, then the redelivery answers 409 run_in_progress and the first gets the result', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
