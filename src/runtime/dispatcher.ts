@@ -134,10 +134,16 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     const slot = queue.tryAcquireNow();
     if (!slot) throw new CodedError('queue_full', `no free run slot for synchronized run ${runId} (MAX_CONCURRENT_RUNS=${opts.config.maxConcurrentRuns})`);
     try {
-      if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return duplicate(runId) ?? { kind: 'duplicate', runId };
+      // Accepted and started together or not at all: a 503 must leave nothing journaled, or the run would
+      // answer 409 to every redelivery and run at the next start with nobody waiting for its answer.
+      const acceptAndStart = (): boolean => {
+        if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return false;
+        store.markStarted(runId, clock.now());
+        return true;
+      };
+      if (!(store.transaction ? store.transaction(acceptAndStart) : acceptAndStart())) return duplicate(runId) ?? { kind: 'duplicate', runId };
       syncRunning.add(runId);
       try {
-        store.markStarted(runId, clock.now());
         const reporter = opts.reporterFactory({ runId, action, synchronized: true });
         const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter));
         if (outcome.status === 'SUCCESS' && outcome.result !== undefined) {

@@ -88,6 +88,29 @@ describe('journal failures and other errors at accept', () => {
     expect(res.body).toEqual({ ok: false, error: 'journal_unavailable' });
   });
 
+  it('when the journal fails right after a synchronized run is accepted (marking it started), then the answer is 503 and nothing stays journaled, so a redelivery runs it', async () => {
+    let failStart = true;
+    let calls = 0;
+    const sync = defineHandler({ action: 'lookup', synchronized: true, run: async () => ((calls += 1), { n: calls }) });
+    const s = make({
+      handlers: [sync],
+      store: (real) =>
+        ({
+          ...real,
+          markStarted: (runId: string, now: number) => {
+            if (failStart) throw new CodedError('journal_unavailable', 'disk I/O error');
+            real.markStarted(runId, now);
+          },
+        }) as RunStore,
+    });
+    const res = await s.deliver('r_j', 'lookup');
+    expect([res.status, res.body]).toEqual([503, { ok: false, error: 'journal_unavailable' }]);
+    expect(s.store.stateOf('r_j')).toBeUndefined();
+    failStart = false;
+    const again = await s.deliver('r_j', 'lookup');
+    expect([again.status, again.body, calls]).toEqual([200, { n: 1 }, 1]);
+  });
+
   it('when the store throws an error without a code, then the delivery answers 500 internal_error, not journal_unavailable', async () => {
     const s = make({
       handlers: [handler],
