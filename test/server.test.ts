@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { createLogger } from '../src/logger.js';
 import { startService } from '../src/server.js';
 import { MemoryTransport } from './e2e/stack.js';
-import { startChild } from './durability/child.js';
+import { runToExit, startChild } from './durability/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = path.join(ROOT, 'dist/src/server.js');
@@ -87,5 +87,15 @@ describe('server log format', () => {
     expect(lines.find((l) => l.includes('listening'))).toMatch(/^\d{4}-\d\d-\d\dT\S+Z info  listening on port \d+ /);
     expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
     expect(lines.at(-1)).toMatch(/ info  shutdown complete$/);
+  });
+});
+
+describe('server startup configuration', () => {
+  it('when NODE_ENV=prod, then the process exits 78 with one line naming NODE_ENV, instead of running the simulator', async () => {
+    const { code, output } = await runToExit({ NODE_ENV: 'prod', DATA_DIR: path.join(os.tmpdir(), 'never-created-by-a-refused-start') });
+    expect({ code, output }).toEqual({
+      code: 78,
+      output: 'port-action-runner: configuration error: NODE_ENV is invalid: must be one of production, development, test (got "prod")\n',
+    });
   });
 });
