@@ -118,7 +118,6 @@ const schema = z.object({
   HANDLERS_DIR: z.string().min(1),
   RUN_TIMEOUT_MS: int(1, MAX_TIMER_MS),
   MAX_CONCURRENT_RUNS: int(1, 10_000),
-  // 0 would make the queue refuse (503) every delivery that finds all run slots busy: nothing could wait.
   MAX_QUEUED_RUNS: int(0, 1_000_000).refine(
     (n) => n >= 1,
     'must be at least 1 (with 0, a delivery that finds every MAX_CONCURRENT_RUNS slot busy would be refused instead of waiting)',
