@@ -155,6 +155,7 @@ describe('loadConfig error messages', () => {
       [
         'PORT', 'NODE_ENV', 'PORT_REGION', 'WEBHOOK_TOLERANCE_SECONDS', 'WEBHOOK_MAX_BODY_BYTES', 'RUN_TIMEOUT_MS', 'MAX_CONCURRENT_RUNS', 'MAX_QUEUED_RUNS',
         'SHUTDOWN_GRACE_MS', 'LOG_LEVEL', 'LOG_FORMAT', 'PORT_CALL_BUDGET_MS', 'PORT_FINAL_CALL_BUDGET_MS', 'JOURNAL_RETENTION_DAYS', 'DEDUPE_TTL_HOURS',
+        'RUN_STORE', 'ROLE', 'STALL_INTERVAL_MS', 'LOCK_DURATION_MS', 'REDIS_STARTUP_TIMEOUT_MS',
       ].sort(),
     );
   });
@@ -228,5 +229,40 @@ describe('loadConfig journal retention', () => {
     for (const value of ['-1', '3651', '1.5', 'week']) expect(refusal({ JOURNAL_RETENTION_DAYS: value }).details).toEqual({ variable: 'JOURNAL_RETENTION_DAYS' });
     for (const value of ['0', '87601', '2h']) expect(refusal({ DEDUPE_TTL_HOURS: value }).details).toEqual({ variable: 'DEDUPE_TTL_HOURS' });
     expect(refusal({ DEDUPE_TTL_HOURS: '0' }).message).toBe('DEDUPE_TTL_HOURS is invalid: Too small: expected number to be >=1 (got "0")');
+  });
+});
+
+describe('loadConfig store and roles', () => {
+  it('when nothing is set, then the SQLite store and ROLE=all apply, with the Redis defaults ready', () => {
+    expect(loadConfig({}).store).toEqual({
+      kind: 'sqlite',
+      role: 'all',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'port-runner',
+      stallIntervalMs: 30_000,
+      lockDurationMs: 30_000,
+      redisStartupTimeoutMs: 30_000,
+    });
+  });
+
+  it('when RUN_STORE or ROLE is unknown, then startup fails naming the variable and the allowed values', () => {
+    expect(() => loadConfig({ RUN_STORE: 'postgres' })).toThrow('RUN_STORE is invalid: must be one of: sqlite, redis (got "postgres")');
+    expect(() => loadConfig({ RUN_STORE: 'redis', ROLE: 'api' })).toThrow('ROLE is invalid: must be one of: all, web, worker (got "api")');
+  });
+
+  it('when ROLE=web or worker runs on SQLite, then startup fails naming ROLE', () => {
+    expect(() => loadConfig({ ROLE: 'worker' })).toThrow(expect.objectContaining({ code: 'config_invalid', details: { variable: 'ROLE' } }));
+    expect(loadConfig({ RUN_STORE: 'redis', ROLE: 'worker' }).store.role).toBe('worker');
+  });
+
+  it('when REDIS_URL is not a Redis URL, then the error names it without echoing a possible password', () => {
+    let message = '';
+    try {
+      loadConfig({ RUN_STORE: 'redis', REDIS_URL: 'http://user:hunter2secret@host' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^REDIS_URL is invalid/);
+    expect(message).not.toContain('hunter2secret');
   });
 });
