@@ -63,6 +63,9 @@ describe('loadConfig timer limits', () => {
   });
 });
 
+/** Production with credentials: only the variable under test can make it fail. */
+const prod = { NODE_ENV: 'production', PORT_CLIENT_ID: 'id', PORT_CLIENT_SECRET: 'secret' };
+
 /** The refusal loadConfig throws for `env` (fails the test when the config is accepted). */
 function refusal(env: Record<string, string>): { code: string; message: string; details: unknown } {
   try {
@@ -88,13 +91,11 @@ describe('loadConfig NODE_ENV', () => {
     expect(loadConfig({}).nodeEnv).toBe('development');
     expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({ nodeEnv: 'test', production: false });
     expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({ nodeEnv: 'development', production: false });
-    expect(loadConfig({ NODE_ENV: 'production', PORT_CLIENT_ID: 'id', PORT_CLIENT_SECRET: 'secret' })).toMatchObject({ nodeEnv: 'production', production: true });
+    expect(loadConfig(prod)).toMatchObject({ nodeEnv: 'production', production: true });
   });
 });
 
 describe('loadConfig PORT_API_URL', () => {
-  const prod = { NODE_ENV: 'production', PORT_CLIENT_ID: 'id', PORT_CLIENT_SECRET: 'secret' };
-
   it('when PORT_API_URL is plain http:// in production, then startup fails naming PORT_API_URL and the loopback exception', () => {
     expect(refusal({ ...prod, PORT_API_URL: 'http://api.example.com' })).toEqual({
       code: 'config_invalid',
@@ -174,8 +175,6 @@ describe('loadConfig MAX_QUEUED_RUNS', () => {
 });
 
 describe('loadConfig LOG_FORMAT', () => {
-  const prod = { NODE_ENV: 'production', PORT_CLIENT_ID: 'id', PORT_CLIENT_SECRET: 'secret' };
-
   it('when LOG_FORMAT is unset, then production logs JSON and everything else pretty lines', () => {
     expect(loadConfig(prod).logFormat).toBe('json');
     expect(loadConfig({ NODE_ENV: 'development' }).logFormat).toBe('pretty');
