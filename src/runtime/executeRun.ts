@@ -127,16 +127,25 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
   const timeoutMs = handler.timeoutMs ?? opts.config.runTimeoutMs;
   const timeoutLabel = `timed out after ${timeoutMs} ms`;
   // The deadline is a timer cleared when the run ends (AbortSignal.timeout would keep one alive per run for
-  // the whole timeout). AbortSignal.any adds no listener to the shared shutdown signal, so any number of
-  // concurrent runs stays clear of Node's listener-leak warning.
-  const deadline = new AbortController();
+  // the whole timeout). The shutdown signal outlives every run, so the run only listens to it and stops
+  // listening when it ends: AbortSignal.any would leave a reference in it per run, for ever, on Node 20.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let stopOutcome: Outcome | null = null;
+  let onStop: (outcome: Outcome) => void = () => {};
+  const stoppedP = new Promise<Outcome>((resolve) => (onStop = resolve));
+  const stop = (label: string, name: string) => {
+    if (stopOutcome) return;
+    // Decide first, then abort: a handler that rejects on abort must not win the race as a plain throw.
+    stopOutcome = { status: 'FAILURE', label };
+    onStop(stopOutcome);
+    controller.abort(new DOMException(label, name));
+  };
+  // A resumed run's deadline counts from its first start.
   const elapsed = opts.firstStartedAt == null ? 0 : Math.max(0, opts.clock.now() - opts.firstStartedAt);
-  const timer = setTimeout(() => deadline.abort(new DOMException(timeoutLabel, 'TimeoutError')), Math.max(0, timeoutMs - elapsed));
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
-  const stopOutcome = (): Outcome => ({ status: 'FAILURE', label: deadline.signal.aborted ? timeoutLabel : SHUTDOWN_LABEL });
-  let onStop: () => void = () => {};
-  const stoppedP = new Promise<Outcome>((resolve) => (onStop = () => resolve(stopOutcome())));
-  signal.addEventListener('abort', onStop, { once: true });
+  const timer = setTimeout(() => stop(timeoutLabel, 'TimeoutError'), Math.max(0, timeoutMs - elapsed));
+  const onShutdown = () => stop(SHUTDOWN_LABEL, 'AbortError');
+  opts.signal?.addEventListener('abort', onShutdown, { once: true });
 
   const steps =
     opts.steps ??
@@ -166,10 +175,10 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
     settled = await Promise.race([handlerP, stoppedP.then((outcome) => ({ kind: 'stopped' as const, outcome }))]);
   } finally {
     clearTimeout(timer);
-    signal.removeEventListener('abort', onStop);
+    opts.signal?.removeEventListener('abort', onShutdown);
   }
   // A handler that rejects because its signal fired was stopped, not broken.
-  if (settled.kind === 'threw' && signal.aborted) settled = { kind: 'stopped', outcome: stopOutcome() };
+  if (settled.kind === 'threw' && stopOutcome) settled = { kind: 'stopped', outcome: stopOutcome };
 
   switch (settled.kind) {
     case 'returned':
@@ -183,7 +192,7 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
       void handlerP.then((late) => {
         if (late.kind === 'threw') log.debug('handler settled after the run ended', { error: publicMessage(late.error) });
       });
-      if (handler.resumable && opts.signal?.aborted && !deadline.signal.aborted) {
+      if (handler.resumable && settled.outcome.label === SHUTDOWN_LABEL) {
         // Not failed: its current step was aborted, and the next start executes it again from there.
         try {
           await steps.pause();
