@@ -27,6 +27,10 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** The service's public base URL: Port's webhook target in exported and synced actions; null when unset. */
+  readonly publicUrl: string | null;
+  /** Sync the handlers' action definitions into Port when the service starts. */
+  readonly syncActionsOnStart: boolean;
 }
 
 /** Every variable with its default, the source of `.env.example` and README's table. */
@@ -49,6 +53,8 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  PUBLIC_URL: '',
+  SYNC_ACTIONS_ON_START: 'false',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -80,6 +86,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  PUBLIC_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  SYNC_ACTIONS_ON_START: z.enum(['true', 'false'], { message: 'must be true or false' }),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -115,6 +123,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
 
+  const syncActionsOnStart = e.SYNC_ACTIONS_ON_START === 'true';
+  if (syncActionsOnStart && hasId && e.PUBLIC_URL === '') {
+    throw new CodedError('config_invalid', 'PUBLIC_URL is required with SYNC_ACTIONS_ON_START=true: it is the webhook URL the synced actions point at', {
+      variable: 'PUBLIC_URL',
+    });
+  }
+
   const region = e.PORT_REGION.toLowerCase() as 'eu' | 'us';
   const config: Config = {
     port: e.PORT,
@@ -138,6 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    publicUrl: e.PUBLIC_URL === '' ? null : e.PUBLIC_URL.replace(/\/+$/, ''),
+    syncActionsOnStart,
   };
   return Object.freeze(config);
 }

@@ -7,6 +7,8 @@ import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger, Redactor, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { webhookUrlFor } from './actions/definition.js';
+import { syncActionsAtStartup } from './actions/startupSync.js';
 import { createIngressApp } from './ingress/app.js';
 import { openSqliteStore } from './journal/sqliteStore.js';
 import { PortClient } from './port/client.js';
@@ -123,6 +125,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     logger,
     metrics,
     clientSecret: credentials.clientSecret,
+    portReads: port instanceof PortClient ? port : null,
   });
   const { dispatcher } = runtime;
 
@@ -185,6 +188,18 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const url = `http://127.0.0.1:${listenPort}`;
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
   if (simulator) printDevInstructions(logger, url, simulator.url);
+  // The simulator gets the definitions before startup completes (the local page shows them); real Port in
+  // the background, so an unreachable Port does not hold up serving.
+  if ((simulator || config.syncActionsOnStart) && port instanceof PortClient) {
+    const sync = syncActionsAtStartup({
+      modules: registry.modules,
+      port,
+      webhookUrl: webhookUrlFor(config.publicUrl ?? url),
+      logger,
+      target: simulator ? 'the local simulator' : 'Port',
+    });
+    if (simulator) await sync;
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
