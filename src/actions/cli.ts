@@ -74,7 +74,7 @@ export async function runActionsCli(argv: readonly string[], io: CliIo = {}): Pr
       for (const { definition, changes } of plan.update) if (result.updated.includes(definition.identifier)) out(`updated ${definition.identifier} (${changes.map((c) => c.field).join(', ')})`);
       for (const id of result.deleted) out(`deleted ${id}`);
       for (const f of result.failed) err(`error: could not ${f.operation} ${f.identifier}: ${f.message}`);
-      for (const line of describePlan({ ...plan, create: [], update: [], prune: false })) if (!prune) out(line);
+      if (!prune) for (const line of describePlan({ ...plan, create: [], update: [] })) out(line);
       out(`sync: ${describeResult(result)}`);
       return result.failed.length ? 1 : 0;
     } finally {

@@ -101,7 +101,7 @@ export function describePlan(plan: SyncPlan): string[] {
   const lines: string[] = [];
   for (const d of plan.create) lines.push(`+ ${d.identifier}: not in Port (${d.trigger.type === 'automation' ? 'automation' : 'action'})`);
   for (const { definition, changes } of plan.update) {
-    lines.push(`~ ${definition.identifier}: ${changes.length} field${changes.length === 1 ? '' : 's'} differ`);
+    lines.push(`~ ${definition.identifier}: ${changes.length} ${changes.length === 1 ? 'field differs' : 'fields differ'}`);
     for (const c of changes) lines.push(`    ${c.field}: Port ${show(c.port)} → handlers ${show(c.handlers)}`);
   }
   for (const a of plan.orphans) {
