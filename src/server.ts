@@ -7,8 +7,6 @@ import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger, Redactor, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { webhookUrlFor } from './actions/definition.js';
-import { syncActionsAtStartup } from './actions/startupSync.js';
 import { createIngressApp } from './ingress/app.js';
 import { openSqliteStore } from './journal/sqliteStore.js';
 import { PortClient } from './port/client.js';
@@ -19,7 +17,7 @@ import { resolveHandlersDir } from './registry/handlerSource.js';
 import { createOutbox } from './reporter/outbox.js';
 import { createRunReporter } from './reporter/runReporter.js';
 import { createRuntime } from './runtime/runtime.js';
-import { startSimulator } from './simulator/index.js';
+import type { RunningSimulator } from './simulator/index.js';
 
 export interface ServiceOptions {
   /** Parsed config; or `env` to parse (defaults to process.env). */
@@ -34,7 +32,7 @@ export interface ServiceOptions {
 
 export interface Service {
   readonly url: string;
-  readonly port: number;
+  readonly listenPort: number;
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -60,9 +58,11 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   // simulator with a secret generated for this process: never a default secret.
   let credentials = config.portCredentials;
   let portApiUrl = config.portApiUrl;
-  let simulator: Awaited<ReturnType<typeof startSimulator>> | null = null;
+  let simulator: RunningSimulator | null = null;
   if (!credentials) {
     credentials = { clientId: `local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(32).toString('base64url') };
+    // Loaded only here: production never pulls in the simulator, its ajv and Port's OpenAPI operations.
+    const { startSimulator } = await import('./simulator/index.js');
     simulator = await startSimulator({ port: 0, clientId: credentials.clientId, clientSecret: credentials.clientSecret, logger });
     portApiUrl = simulator.url;
   }
@@ -91,12 +91,12 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     .catch(failStartup);
   opened.push(() => store.close());
 
-  const port: PortApi =
+  const portApi: PortApi =
     opts.portApi ??
     new PortClient({ baseUrl: portApiUrl, credentials, logger, metrics, clock, redactor, budgetMs: config.portCallBudgetMs });
   const outbox = createOutbox({
     store,
-    port,
+    port: portApi,
     clock,
     logger,
     metrics,
@@ -108,7 +108,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
 
   const lookupAction = async (runId: string) => {
     try {
-      const run = await port.getRun(runId, { runId, budgetMs: Math.min(config.portCallBudgetMs, 10_000) });
+      const run = await portApi.getRun(runId, { runId, budgetMs: Math.min(config.portCallBudgetMs, 10_000) });
       return { action: run.action.identifier, blueprint: run.blueprint?.identifier ?? null };
     } catch (err) {
       if (err instanceof PortApiError && err.status === 404) return null;
@@ -125,7 +125,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     logger,
     metrics,
     clientSecret: credentials.clientSecret,
-    portReads: port instanceof PortClient ? port : null,
+    portReads: portApi instanceof PortClient ? portApi : null,
   });
   const { dispatcher } = runtime;
 
@@ -143,7 +143,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     }
     try {
       // Probes time out quickly; a slow refresh goes on in the background and is cached for the next probe.
-      await withTimeout(port.checkToken(), 2000);
+      await withTimeout(portApi.checkToken(), 2000);
       checks.portToken = { ok: true };
     } catch (err) {
       checks.portToken = { ok: false, detail: err instanceof PortApiError ? `Port answered ${err.status || 'nothing'}` : (err as Error).message };
@@ -189,15 +189,13 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
   if (simulator) printDevInstructions(logger, url, simulator.url);
   // The simulator gets the definitions before startup completes (the local page shows them); real Port in
-  // the background, so an unreachable Port does not hold up serving.
-  if ((simulator || config.syncActionsOnStart) && port instanceof PortClient) {
-    const sync = syncActionsAtStartup({
-      modules: registry.modules,
-      port,
-      webhookUrl: webhookUrlFor(config.publicUrl ?? url),
-      logger,
-      target: simulator ? 'the local simulator' : 'Port',
-    });
+  // the background, so an unreachable Port does not hold up serving. Loaded only then: the definitions are
+  // validated with the simulator's ajv and Port's OpenAPI operations.
+  if ((simulator || config.syncActionsOnStart) && portApi instanceof PortClient) {
+    const client = portApi;
+    const sync = import('./actions/startupSync.js').then(({ syncActionsAtStartup }) =>
+      syncActionsAtStartup({ modules: registry.modules, port: client, publicUrl: config.publicUrl ?? url, logger, target: simulator ? 'the local simulator' : 'Port' }),
+    );
     if (simulator) await sync;
   }
 
@@ -210,7 +208,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       if (!flushed) logger.warn('some reports are still owed to Port: they stay in the journal and go out at the next start');
       outbox.stop();
       clearInterval(prune);
-      if (port instanceof PortClient) port.close();
+      if (portApi instanceof PortClient) portApi.close();
       // Idle keep-alive connections go now; a request still open (a synchronized run waiting on Port)
       // gets a moment, then its connection is closed too.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -233,7 +231,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     }
   };
 
-  return { url, port: listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
+  return { url, listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -4,12 +4,14 @@
 import type { Logger } from '../logger.js';
 import type { LoadedHandler } from '../registry/loadHandlers.js';
 import { collectDefinitions } from './collect.js';
+import { webhookUrlFor } from './definition.js';
 import { syncActions, describeResult, type PortActionsApi } from './sync.js';
 
 export interface StartupSyncOptions {
   modules: readonly LoadedHandler[];
   port: PortActionsApi;
-  webhookUrl: string;
+  /** PUBLIC_URL, or the local URL with the embedded simulator. */
+  publicUrl: string;
   logger: Logger;
   /** Named in the log lines: "Port" or "the local simulator". */
   target: string;
@@ -18,12 +20,13 @@ export interface StartupSyncOptions {
 /** Resolves when done; never rejects. */
 export async function syncActionsAtStartup(opts: StartupSyncOptions): Promise<void> {
   const { logger } = opts;
+  const webhookUrl = webhookUrlFor(opts.publicUrl);
   try {
-    const { definitions, errors } = collectDefinitions(opts.modules, opts.webhookUrl);
+    const { definitions, errors } = collectDefinitions(opts.modules, webhookUrl);
     for (const e of errors) logger.error(`action definition not synced: ${e.message}`);
-    const result = await syncActions(opts.port, definitions, { webhookUrl: opts.webhookUrl, prune: false });
+    const result = await syncActions(opts.port, definitions, { webhookUrl, prune: false });
     for (const f of result.failed) logger.error(`could not ${f.operation} action ${f.identifier} in ${opts.target}: ${f.message}`);
-    logger.info(`actions synced into ${opts.target}: ${describeResult(result)}`, { webhookUrl: opts.webhookUrl, created: result.created, updated: result.updated });
+    logger.info(`actions synced into ${opts.target}: ${describeResult(result)}`, { webhookUrl, created: result.created, updated: result.updated });
   } catch (err) {
     logger.error(`syncing the actions into ${opts.target} failed: ${err instanceof Error ? err.message : String(err)} (the handlers still run; retry with npm run actions -- sync)`);
   }

@@ -7,7 +7,7 @@ import { createActionRoutes } from './actionRoutes.js';
 import { SimActions } from './actions.js';
 import { SimBlueprints } from './blueprints.js';
 import { createReadRoutes } from './readRoutes.js';
-import { deliver, type DeliverOptions, type DeliveryResult } from './deliver.js';
+import { callWebhook, type DeliverOptions, type DeliveryResult } from './webhookCaller.js';
 import { SimEntities } from './entities.js';
 import { Faults, type FailNextRule, type RateLimitRule } from './faults.js';
 import { openApiValidator, type OpenApiValidator } from './openapi.js';
@@ -142,7 +142,7 @@ export class PortSimulator {
   }
 
   deliver(opts: DeliverOptions): Promise<DeliveryResult> {
-    return deliver({ runs: this.runStore, recorder: this.recorder, clock: this.clock, defaultSecret: this.credentials.clientSecret }, opts);
+    return callWebhook({ runs: this.runStore, recorder: this.recorder, clock: this.clock, defaultSecret: this.credentials.clientSecret }, opts);
   }
 
   // ---- inspection --------------------------------------------------------------------------------
