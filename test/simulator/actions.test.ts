@@ -43,7 +43,7 @@ describe('simulated /v1/actions', () => {
     ['a field Port does not know', 'post', '/v1/actions', def({ identifier: 'x', colour: 'red' }), 422, 'invalid_request'],
     ['required naming a missing input', 'post', '/v1/actions', def({ identifier: 'x', trigger: { ...def().trigger, userInputs: { properties: {}, required: ['env'], order: [] } } }), 422, 'invalid_request'],
     ['an entity input without blueprint', 'post', '/v1/actions', def({ identifier: 'x', trigger: { ...def().trigger, userInputs: { properties: { s: { type: 'string', format: 'entity' } }, required: [], order: ['s'] } } }), 422, 'invalid_request'],
-  ] as const)('when the request is %s, then Port answers %#', async (_what, method, path, body, status, error) => {
+  ] as const)('when the request is %s, then Port refuses it with its status and code', async (_what, method, path, body, status, error) => {
     const { app, sim, auth } = await setup();
     sim.createAction(def() as never);
     const req = request(app)[method](path).set(auth);
