@@ -33,7 +33,7 @@ export interface RunHandlerOptions {
   entities?: Array<{ blueprint: string; identifier: string } & Record<string, unknown>>;
   /** Blueprints for ctx.port.getBlueprint. */
   blueprints?: Array<Partial<PortBlueprint> & { identifier: string }>;
-  /** An automation's event (ctx.event), delivered as Port's trigger data carries it. */
+  /** An automation's event (ctx.event), delivered as Port's trigger data carries it, to the handler's automation. */
   event?: Record<string, unknown>;
   /** The action id Port sends (default: the handler's first action). */
   action?: string;
@@ -84,7 +84,8 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
   });
   const outbox = createOutbox({ store, port, clock: systemClock, logger, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
   try {
-    const action = opts.action ?? handler.actions[0];
+    // An event is an automation delivery: it goes to the handler's automation.
+    const action = opts.action ?? (opts.event && handler.automation ? handler.automation.identifier : handler.actions[0]);
     const config = testConfig({ ...opts.env });
     seedCatalog(simulator, handler, opts);
     const simRun = simulator.sim.createRun({

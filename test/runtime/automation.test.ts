@@ -92,6 +92,18 @@ describe('ctx.event per event type', () => {
     expect(run.logs).toEqual([expected]);
   });
 
+  it('when a handler has an action and an automation, then an event goes to the automation and a plain run to the action', async () => {
+    const handler = defineHandler({
+      action: 'deploy',
+      automation: { identifier: 'deploy_watch', event: 'RUN_UPDATED', action: 'deploy' },
+      async run(ctx) {
+        return { action: ctx.action, status: ctx.event?.diff.after.status ?? null };
+      },
+    });
+    expect((await runHandler(handler, { event: runEvent(rBefore, rAfter, 'UPDATE') })).result).toEqual({ action: 'deploy_watch', status: 'IN_PROGRESS' });
+    expect((await runHandler(handler, {})).result).toEqual({ action: 'deploy', status: null });
+  });
+
   it('when a handler without an automation runs, then ctx.event is null', async () => {
     const handler = defineHandler({
       action: 'plain',
