@@ -3,9 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../../src/logger.js';
+import { z } from 'zod';
+import { syncActionsAtStartup } from '../../src/actions/startupSync.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
+import { PortClient } from '../../src/port/client.js';
+import { defineHandler } from '../../src/registry/defineHandler.js';
+import { startSimulator } from '../../src/simulator/index.js';
 import { startService } from '../../src/server.js';
-import { eventually, startStack } from '../e2e/stack.js';
+import { eventually, MemoryTransport, startStack } from '../e2e/stack.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HANDLERS = path.join(here, 'handlers');
@@ -48,6 +53,32 @@ describe('syncing actions at startup', () => {
       expect(stack.simulator.sim.actions()).toEqual([]);
     } finally {
       await stack.close();
+    }
+  });
+
+  it('when one handler cannot be expressed, then startup logs it naming the handler and input, and syncs the others', async () => {
+    const sim = await startSimulator({ clientId: 'c', clientSecret: 's' });
+    const logs = new MemoryTransport();
+    const logger = createLogger({ level: 'info', json: true, transports: [logs] });
+    const port = new PortClient({ baseUrl: sim.url, credentials: { clientId: 'c', clientSecret: 's' }, logger, budgetMs: 5000 });
+    try {
+      const run = async () => undefined;
+      await syncActionsAtStartup({
+        modules: [
+          { file: path.join(process.cwd(), 'handlers/when.ts'), handler: defineHandler({ action: 'when', inputs: z.object({ at: z.date() }), run }) },
+          { file: path.join(process.cwd(), 'handlers/fine.ts'), handler: defineHandler({ action: 'fine', run }) },
+        ],
+        port,
+        publicUrl: 'http://127.0.0.1:3000',
+        logger,
+        target: 'the local simulator',
+      });
+      expect(sim.sim.actions().map((a) => a.identifier)).toEqual(['fine']);
+      const errors = logs.lines.filter((l) => l.level === 'error').map((l) => l.message);
+      expect(errors).toEqual([expect.stringMatching(/^action definition not synced: handler handlers\/when\.ts: input 'at': no JSON type/)]);
+    } finally {
+      port.close();
+      await sim.close();
     }
   });
 });

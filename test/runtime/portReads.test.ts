@@ -78,6 +78,19 @@ describe('ctx.port', () => {
     expect(reads.map((r) => r.status)).toEqual([429, 200]);
   });
 
+  it('when Port answers a burst of 503s, then the read is retried and succeeds', async () => {
+    running.sim.failNext({ route: 'POST /v1/entities/search', count: 3, status: 503 });
+    const handler = defineHandler({
+      action: 'burst',
+      async run(ctx) {
+        return (await ctx.port.searchEntities({ combinator: 'and', rules: [{ property: '$blueprint', operator: '=', value: 'service' }] })).map((e) => e.identifier);
+      },
+    });
+    const run = await runHandler(handler, { simulator: simulator(), entities: [svc] });
+    expect(run.result).toEqual(['payments']);
+    expect(running.sim.requests({ route: '/v1/entities/search' }).map((r) => r.status)).toEqual([503, 503, 503, 200]);
+  });
+
   it('when Port keeps failing, then the read rejects with port_unavailable', async () => {
     running.sim.failNext({ route: 'GET /v1/blueprints/{identifier}', count: 100, status: 503 });
     let code: unknown;
