@@ -4,8 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
-import { isCodedError } from '../errors.js';
 import { silentLogger } from '../logger.js';
+import type { PortActionDefinition } from '../port/actionTypes.js';
 import { PortClient } from '../port/client.js';
 import { resolveHandlersDir } from '../registry/handlerSource.js';
 import { loadHandlers } from '../registry/loadHandlers.js';
@@ -86,16 +86,13 @@ export async function runActionsCli(argv: readonly string[], io: CliIo = {}): Pr
       err(USAGE);
       return 2;
     }
-    if (isCodedError(e)) {
-      err(`actions: ${e.message}`);
-      return 2;
-    }
+    // Config, handler loading, Port unreachable: the message says what to fix.
     err(`actions: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
 }
 
-function exportTo(dir: string, definitions: ReturnType<typeof collectDefinitions>['definitions'], failed: number, out: (l: string) => void): number {
+function exportTo(dir: string, definitions: readonly PortActionDefinition[], failed: number, out: (l: string) => void): number {
   mkdirSync(dir, { recursive: true });
   for (const def of definitions) {
     const file = path.join(dir, `${def.identifier}.json`);

@@ -78,6 +78,19 @@ describe('ctx.port', () => {
     expect(reads.map((r) => r.status)).toEqual([429, 200]);
   });
 
+  it('when a blueprint search spans pages, then every page is read', async () => {
+    const many = Array.from({ length: 205 }, (_, i) => ({ blueprint: 'service', identifier: `s${i}`, properties: { language: 'Go' } }));
+    const handler = defineHandler({
+      action: 'all_go',
+      async run(ctx) {
+        return (await ctx.port.searchEntities({ combinator: 'and', rules: [{ property: 'language', operator: '=', value: 'Go' }] }, { blueprint: 'service' })).length;
+      },
+    });
+    const run = await runHandler(handler, { simulator: simulator(), entities: many });
+    expect(run.result).toBe(205);
+    expect(running.sim.requests({ route: '/v1/blueprints/{blueprint_identifier}/entities/search' }).map((r) => (r.body as { from?: string }).from ?? null)).toEqual([null, '200']);
+  });
+
   it('when Port answers a burst of 503s, then the read is retried and succeeds', async () => {
     running.sim.failNext({ route: 'POST /v1/entities/search', count: 3, status: 503 });
     const handler = defineHandler({
