@@ -108,6 +108,8 @@ describe('ctx.event per event type', () => {
     const handler = defineHandler({
       action: 'plain',
       async run(ctx) {
+        // @ts-expect-error without an automation, ctx.event is typed null
+        void ctx.event?.diff;
         return { event: ctx.event };
       },
     });
