@@ -132,6 +132,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     logger,
     metrics,
     clientSecret: credentials.clientSecret,
+    portReads: portApi instanceof PortClient ? portApi : null,
   });
   const { dispatcher } = runtime;
 
@@ -191,6 +192,16 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const url = `http://127.0.0.1:${listenPort}`;
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
   if (simulator) printDevInstructions(logger, url, simulator.url);
+  // The simulator gets the definitions before startup completes (the local page shows them); real Port in
+  // the background, so an unreachable Port does not hold up serving. Loaded only then: the definitions are
+  // validated with the simulator's ajv and Port's OpenAPI operations.
+  if ((simulator || config.syncActionsOnStart) && portApi instanceof PortClient) {
+    const client = portApi;
+    const sync = import('./actions/startupSync.js').then(({ syncActionsAtStartup }) =>
+      syncActionsAtStartup({ modules: registry.modules, port: client, publicUrl: config.publicUrl ?? url, logger, target: simulator ? 'the local simulator' : 'Port' }),
+    );
+    if (simulator) await sync;
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
