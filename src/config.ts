@@ -27,6 +27,8 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** Where the embedded simulator (and its local run page) listens when there are no credentials; 0 picks a free port. */
+  readonly simulatorPort: number;
 }
 
 /** Every variable with its default, the source of `.env.example` and README's table. */
@@ -49,6 +51,7 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  SIMULATOR_PORT: '3001',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -80,6 +83,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  SIMULATOR_PORT: int(0, 65535),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -138,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    simulatorPort: e.SIMULATOR_PORT,
   };
   return Object.freeze(config);
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config.js';
+import { CodedError } from './errors.js';
 import { createLogger, Redactor, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createIngressApp } from './ingress/app.js';
@@ -17,7 +18,8 @@ import { resolveHandlersDir } from './registry/handlerSource.js';
 import { createOutbox } from './reporter/outbox.js';
 import { createRunReporter } from './reporter/runReporter.js';
 import { createRuntime } from './runtime/runtime.js';
-import { startSimulator } from './simulator/index.js';
+import { pageActionDefinitions } from './pageActions.js';
+import { startSimulator, type PageActionDefinition } from './simulator/index.js';
 
 export interface ServiceOptions {
   /** Parsed config; or `env` to parse (defaults to process.env). */
@@ -59,9 +61,21 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   let credentials = config.portCredentials;
   let portApiUrl = config.portApiUrl;
   let simulator: Awaited<ReturnType<typeof startSimulator>> | null = null;
+  // The local run page reads the handlers and the webhook URL once they exist (below).
+  let pageActions: () => PageActionDefinition[] = () => [];
+  let webhookUrl: string | null = null;
   if (!credentials) {
     credentials = { clientId: `local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(32).toString('base64url') };
-    simulator = await startSimulator({ port: 0, clientId: credentials.clientId, clientSecret: credentials.clientSecret, logger });
+    simulator = await startSimulator({
+      port: config.simulatorPort,
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      logger,
+      page: { actions: () => pageActions(), webhookUrl: () => webhookUrl },
+    }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      throw new CodedError('config_invalid', `SIMULATOR_PORT ${config.simulatorPort} is already in use (another npm start?): stop that process or set SIMULATOR_PORT to a free port`, { variable: 'SIMULATOR_PORT' });
+    });
     portApiUrl = simulator.url;
   }
   redactor.add(credentials.clientSecret);
@@ -84,6 +98,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const registry = await Promise.resolve()
     .then(() => loadHandlers(resolveHandlersDir(config.handlersDir), { logger }))
     .catch(failStartup);
+  pageActions = () => pageActionDefinitions(registry);
   const store = await Promise.resolve()
     .then(() => openSqliteStore({ dataDir: config.dataDir }))
     .catch(failStartup);
@@ -184,7 +199,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const listenPort = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${listenPort}`;
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
-  if (simulator) printDevInstructions(logger, url, simulator.url);
+  webhookUrl = `${url}/webhook`;
+  if (simulator) printDevInstructions(logger, simulator.url);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -231,14 +247,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-function printDevInstructions(logger: Logger, url: string, simulatorUrl: string): void {
+function printDevInstructions(logger: Logger, simulatorUrl: string): void {
   logger.warn(`no PORT_CLIENT_ID/PORT_CLIENT_SECRET: running against the embedded local Port simulator at ${simulatorUrl}`);
-  logger.info(
-    [
-      'Trigger the example action (the simulator creates a run and delivers it, signed, to this service):',
-      `  curl -s -X POST ${simulatorUrl}/_sim/deliver -H 'content-type: application/json' \\`,
-      `    -d '{"url":"${url}/webhook","action":"create_microservice","inputs":{"name":"my service","region":"eu-west-1"}}'`,
-      `Then see the run as Port would show it: curl -s ${simulatorUrl}/_sim/runs`,
-    ].join('\n'),
-  );
+  logger.info(`Open ${simulatorUrl}/ to run your actions and watch their runs live (or: npm run trigger -- <action> --input key=value)`);
 }
