@@ -34,7 +34,9 @@ export type InternalErrorCode =
   | 'port_api_error'
   | 'invalid_inputs'
   | 'invalid_entity'
-  | 'unknown_action';
+  | 'unknown_action'
+  | 'invalid_action_definition'
+  | 'port_refused';
 
 export type ErrorCode = HttpErrorCode | InternalErrorCode;
 

@@ -8,11 +8,12 @@ import { publicMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Invocation } from '../normalize/invocation.js';
-import type { FinalStatus } from '../port/types.js';
+import type { FinalStatus, PortReadApi } from '../port/types.js';
 import type { ResolvedHandler } from '../registry/registry.js';
 import type { ManagedRunReporter, Outcome } from '../reporter/types.js';
 import type { RunContext, RunTrigger } from './context.js';
 import { decrypt } from './decrypt.js';
+import { createPortReads } from './portReads.js';
 
 export const SHUTDOWN_LABEL = 'service shutting down';
 
@@ -37,6 +38,15 @@ export interface ExecuteRunOptions {
   signal?: AbortSignal;
   /** Key source for ctx.decrypt; default the configured Port client secret. */
   clientSecret?: string | null;
+  /** What ctx.port reads through (the service's Port client). */
+  port?: PortReadApi | null;
+}
+
+/** The automation event of a delivery to the handler's automation; null for its self-service actions. */
+function automationEvent(resolved: ResolvedHandler, payload: unknown): { event: unknown } | { missing: true } {
+  if (!resolved.handler.automation || resolved.action !== resolved.handler.automation.identifier) return { event: null };
+  const event = payload && typeof payload === 'object' ? (payload as Record<string, unknown>).event : undefined;
+  return event && typeof event === 'object' && !Array.isArray(event) ? { event } : { missing: true };
 }
 
 /** "name: Invalid input: expected string, received undefined; region: …" — field paths first. */
@@ -85,6 +95,13 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     inputs = parsed.data;
   }
 
+  const event = automationEvent(resolved, invocation.payload);
+  if ('missing' in event) {
+    const label = `automation '${resolved.action}' delivered without an event (Port's trigger data carries one)`;
+    log.warn(label);
+    return finish({ status: 'FAILURE', label }, undefined);
+  }
+
   if (opts.signal?.aborted) return finish({ status: 'FAILURE', label: SHUTDOWN_LABEL }, undefined);
 
   const timeoutMs = handler.timeoutMs ?? opts.config.runTimeoutMs;
@@ -104,16 +121,18 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   opts.signal?.addEventListener('abort', onShutdown, { once: true });
 
   const clientSecret = opts.clientSecret !== undefined ? opts.clientSecret : (opts.config.portCredentials?.clientSecret ?? null);
-  const ctx: RunContext<unknown> = {
+  const ctx: RunContext<unknown, unknown> = {
     runId,
     action: resolved.action,
     inputs,
     entity: invocation.entity,
     trigger: invocation.trigger as RunTrigger | null,
+    event: event.event,
     payload: invocation.payload,
     signal: controller.signal,
     log,
     reporter,
+    port: createPortReads(opts.port ?? null, { runId, action: resolved.action, signal: controller.signal }),
     decrypt: (value: string) => decrypt(value, clientSecret),
   };
 
