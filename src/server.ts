@@ -98,7 +98,6 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const registry = await Promise.resolve()
     .then(() => loadHandlers(resolveHandlersDir(config.handlersDir), { logger }))
     .catch(failStartup);
-  pageActions = () => pageActionDefinitions(registry);
   const store = await Promise.resolve()
     .then(() => openSqliteStore({ dataDir: config.dataDir }))
     .catch(failStartup);
@@ -200,6 +199,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const url = `http://127.0.0.1:${listenPort}`;
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
   webhookUrl = `${url}/webhook`;
+  // Handlers do not change while the service runs: their definitions are made once, when the page first asks.
+  let definitions: PageActionDefinition[] | null = null;
+  pageActions = () => (definitions ??= pageActionDefinitions(registry, `${url}/webhook`));
   if (simulator) printDevInstructions(logger, simulator.url);
 
   let stopping: Promise<void> | null = null;

@@ -3,7 +3,7 @@
 // day-2 actions the entity to run on.
 import type { SimEntity } from '../types.js';
 import type { InputProblem } from './coerceInputs.js';
-import { actionTitle, entityBlueprint, formInputs, type FormInput, type PageActionDefinition } from './definitions.js';
+import { actionBlueprint, actionTitle, entityBlueprint, formInputs, itemsOf, operationOf, type FormInput, type PageActionDefinition } from './definitions.js';
 import { flag, html, type SafeHtml } from './html.js';
 import { DEFAULT_SHAPE, SHAPES } from './launch.js';
 
@@ -26,6 +26,11 @@ function asText(v: unknown): string {
   return JSON.stringify(v, null, 2);
 }
 
+/** An enum value as Port shows it: its title when the definition gives one. */
+function optionText(spec: FormInput['spec'], value: unknown): string {
+  return spec.enumTitles?.[String(value)] ?? String(value);
+}
+
 function control(id: string, name: string, input: FormInput, value: unknown, describedBy: string | null, entities: (bp: string) => SimEntity[], invalid: boolean): SafeHtml {
   const { spec, required } = input;
   const common = html` id="${id}" name="${name}"${flag('required', required && spec.type !== 'boolean')}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${invalid ? html` aria-invalid="true"` : ''}`;
@@ -36,12 +41,13 @@ function control(id: string, name: string, input: FormInput, value: unknown, des
   }
   if (spec.enum && spec.type === 'string') {
     return html`<select${common}>${required ? '' : html`<option value="">(none)</option>`}${spec.enum.map(
-      (opt) => html`<option value="${String(opt)}"${flag('selected', String(opt) === text)}>${String(opt)}</option>`,
+      (opt) => html`<option value="${String(opt)}"${flag('selected', String(opt) === text)}>${optionText(spec, opt)}</option>`,
     )}</select>`;
   }
-  if (spec.type === 'array' && spec.items?.enum) {
+  const items = itemsOf(spec);
+  if (spec.type === 'array' && items?.enum) {
     const chosen = new Set((Array.isArray(value) ? value : [value]).map(String));
-    return html`<select multiple${common}>${spec.items.enum.map((opt) => html`<option value="${String(opt)}"${flag('selected', chosen.has(String(opt)))}>${String(opt)}</option>`)}</select>`;
+    return html`<select multiple${common}>${items.enum.map((opt) => html`<option value="${String(opt)}"${flag('selected', chosen.has(String(opt)))}>${optionText(spec, opt)}</option>`)}</select>`;
   }
   if (spec.type === 'object' || spec.type === 'array' || ['multi-line', 'markdown', 'yaml'].includes(spec.format ?? '')) {
     return html`<textarea rows="${spec.type === 'string' ? 3 : 4}"${common}>${text}</textarea>`;
@@ -60,7 +66,7 @@ function hint(input: FormInput): string | null {
   const { spec } = input;
   const parts: string[] = [];
   if (spec.description) parts.push(spec.description);
-  if (spec.type === 'array' && !spec.items?.enum) parts.push('One item per line.');
+  if (spec.type === 'array' && !itemsOf(spec)?.enum) parts.push('One item per line.');
   if (spec.type === 'object') parts.push('A JSON object.');
   if (spec.format === 'entity' && spec.blueprint) parts.push(`An entity identifier of blueprint ${spec.blueprint}.`);
   if (spec.format === 'date-time') parts.push('ISO 8601, e.g. 2025-01-31T12:00:00Z.');
@@ -111,12 +117,14 @@ function card(def: PageActionDefinition, echo: FormEcho | undefined, entities: (
   const blueprint = entityBlueprint(def);
   const inputs = formInputs(def);
   const shape = echo?.shape ?? DEFAULT_SHAPE;
-  const op = def.trigger.operation ?? 'CREATE';
+  const op = operationOf(def);
+  const bp = actionBlueprint(def);
   return html`<section class="card" aria-labelledby="${headingId}">
 <h2 id="${headingId}">${actionTitle(def)}</h2>
-<p class="meta"><code>${def.identifier}</code> <span class="tag">${op}</span>${def.trigger.blueprintIdentifier ? html` <span class="tag">${def.trigger.blueprintIdentifier}</span>` : ''}${def.invocationMethod?.synchronized ? html` <span class="tag">synchronized</span>` : ''}</p>
+<p class="meta"><code>${def.identifier}</code> <span class="tag">${op}</span>${bp ? html` <span class="tag">${bp}</span>` : ''}${def.invocationMethod?.synchronized ? html` <span class="tag">synchronized</span>` : ''}</p>
 ${def.description ? html`<p>${def.description}</p>` : ''}
 ${echo ? html`<div class="alert" role="alert"><p>The run was not started: ${echo.message}</p></div>` : ''}
+${def.unavailable ? html`<div class="alert"><p>Port could not get a definition of this action, so its form would differ from Port's: ${def.unavailable}</p></div>` : ''}
 <form method="post" action="/_page/actions/${encodeURIComponent(def.identifier)}/runs" novalidate>
 ${blueprint ? entityPick(def, blueprint, entities(blueprint), echo) : ''}
 ${inputs.length ? inputs.map((i) => field(def, i, echo, entities)) : html`<p class="hint">This action has no inputs.</p>`}

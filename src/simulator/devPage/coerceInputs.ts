@@ -1,7 +1,7 @@
 // Turns what a person typed (form fields, `--input k=v`) or a JSON inputs file into the run's
 // properties, checked against the action's userInputs as Port checks a run request: unknown inputs,
 // missing required ones, wrong types and values outside an enum are refused, each named.
-import { formInputs, type PageActionDefinition, type UserInputSpec, type UserInputType } from './definitions.js';
+import { formInputs, itemsOf, type PageActionDefinition, type UserInputSpec, type UserInputType } from './definitions.js';
 
 export interface InputProblem {
   input: string;
@@ -63,10 +63,11 @@ function coerceArray(spec: UserInputSpec, raw: unknown): Result {
     list = (raw.includes('\n') ? raw.split(/\r?\n/) : raw.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   } else return { error: `expected a list, got ${show(raw)}` };
   const out: unknown[] = [];
+  const items = itemsOf(spec);
   for (const [i, item] of list.entries()) {
-    const r = coerceScalar(spec.items?.type ?? 'string', item);
+    const r = coerceScalar(items?.type ?? 'string', item);
     if ('error' in r) return { error: `item ${i + 1}: ${r.error}` };
-    if (spec.items?.enum && !spec.items.enum.includes(r.value)) return { error: `item ${i + 1}: ${show(r.value)} is not one of ${spec.items.enum.map(show).join(', ')}` };
+    if (items?.enum && !items.enum.includes(r.value)) return { error: `item ${i + 1}: ${show(r.value)} is not one of ${items.enum.map(show).join(', ')}` };
     out.push(r.value);
   }
   return { value: out };

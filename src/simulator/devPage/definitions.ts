@@ -2,41 +2,20 @@
 // (`trigger.userInputs`: properties with type / format / enum / default / title / description, the
 // required list and the order), the operation and blueprint (day-2 actions pick an entity), and
 // whether the webhook is synchronized.
+import type { PortActionDefinition, UserInput, UserInputType } from '../../port/actionTypes.js';
 
-export type UserInputType = 'string' | 'number' | 'boolean' | 'array' | 'object';
+/** A Port action definition as the page gets it; `unavailable` says why a handler has none. */
+export type PageActionDefinition = PortActionDefinition & { unavailable?: string };
+export type UserInputSpec = UserInput;
+export type { UserInputType };
 
-export interface UserInputSpec {
-  type: UserInputType;
-  title?: string;
-  description?: string;
-  format?: string;
-  /** The blueprint of a `format: 'entity'` input. */
-  blueprint?: string;
-  enum?: unknown[];
-  default?: unknown;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  items?: { type?: UserInputType; format?: string; blueprint?: string; enum?: unknown[] };
-  [key: string]: unknown;
+/** An array input's items (typed loosely by the definition's own type). */
+export function itemsOf(spec: UserInputSpec): { type?: UserInputType; format?: string; enum?: unknown[] } | undefined {
+  return spec.items as { type?: UserInputType; format?: string; enum?: unknown[] } | undefined;
 }
 
-export interface PageActionDefinition {
-  identifier: string;
-  title?: string;
-  description?: string;
-  icon?: string;
-  trigger: {
-    type: string;
-    operation?: string;
-    blueprintIdentifier?: string;
-    userInputs?: { properties?: Record<string, UserInputSpec>; required?: unknown; order?: string[] };
-    [key: string]: unknown;
-  };
-  invocationMethod?: { type?: string; synchronized?: boolean; [key: string]: unknown };
-  [key: string]: unknown;
+export function operationOf(def: PageActionDefinition): string {
+  return def.trigger.type === 'self-service' ? def.trigger.operation : 'AUTOMATION';
 }
 
 export interface FormInput {
@@ -47,17 +26,23 @@ export interface FormInput {
 
 /** The inputs in Port's display order: `order` first, then the remaining keys as declared. */
 export function formInputs(def: PageActionDefinition): FormInput[] {
-  const ui = def.trigger.userInputs ?? {};
-  const props = ui.properties ?? {};
-  const required = new Set(Array.isArray(ui.required) ? ui.required.filter((k): k is string => typeof k === 'string') : []);
-  const keys = [...(ui.order ?? []).filter((k) => k in props), ...Object.keys(props).filter((k) => !(ui.order ?? []).includes(k))];
+  const ui = def.trigger.type === 'self-service' ? def.trigger.userInputs : undefined;
+  const props = ui?.properties ?? {};
+  const required = new Set(Array.isArray(ui?.required) ? ui.required : []);
+  const order = ui?.order ?? [];
+  const keys = [...order.filter((k) => k in props), ...Object.keys(props).filter((k) => !order.includes(k))];
   return keys.map((key) => ({ key, spec: props[key], required: required.has(key) }));
 }
 
 /** Day-2 and delete actions run on an existing entity of the action's blueprint. */
 export function entityBlueprint(def: PageActionDefinition): string | null {
-  const op = def.trigger.operation;
-  return (op === 'DAY-2' || op === 'DELETE') && def.trigger.blueprintIdentifier ? def.trigger.blueprintIdentifier : null;
+  const t = def.trigger;
+  return t.type === 'self-service' && (t.operation === 'DAY-2' || t.operation === 'DELETE') && t.blueprintIdentifier ? t.blueprintIdentifier : null;
+}
+
+/** The blueprint the action belongs to (also for CREATE actions), else null. */
+export function actionBlueprint(def: PageActionDefinition): string | null {
+  return def.trigger.type === 'self-service' ? (def.trigger.blueprintIdentifier ?? null) : null;
 }
 
 export function actionTitle(def: PageActionDefinition): string {

@@ -4,7 +4,7 @@
 import type { PortEntity } from '../../port/types.js';
 import type { DeliveryShape } from '../payloads.js';
 import { coerceInputs, type InputProblem } from './coerceInputs.js';
-import { entityBlueprint, type PageActionDefinition } from './definitions.js';
+import { actionBlueprint, entityBlueprint, type PageActionDefinition } from './definitions.js';
 import type { PageState } from './pageState.js';
 
 /** The shapes a person picks from (`--shape` of `npm run trigger`), as the simulator renders them. */
@@ -77,7 +77,7 @@ export async function launchRun(state: PageState, source: DevPageSource, req: La
   const url = source.webhookUrl();
   if (!url) return { ok: false, error: 'service_not_ready', message: 'the service is not listening yet' };
 
-  const bp = def.trigger.blueprintIdentifier ?? null;
+  const bp = actionBlueprint(def);
   const run = state.sim.createRun({ action: def.identifier, blueprint: bp ?? undefined, properties: coerced.inputs, entity: entity?.identifier ?? null });
   const synchronized = def.invocationMethod?.synchronized === true;
   const sentTo = shape === 'default' ? `${url.replace(/\/+$/, '')}/${encodeURIComponent(def.identifier)}` : url;
