@@ -29,6 +29,10 @@ export interface Config {
   readonly portFinalCallBudgetMs: number;
   /** Where the embedded simulator (and its local run page) listens when there are no credentials; 0 picks a free port. */
   readonly simulatorPort: number;
+  /** The service's public base URL: Port's webhook target in exported and synced actions; null when unset. */
+  readonly publicUrl: string | null;
+  /** Sync the handlers' action definitions into Port when the service starts. */
+  readonly syncActionsOnStart: boolean;
 }
 
 /** Every variable with its default, the source of `.env.example` and README's table. */
@@ -52,6 +56,8 @@ export const ENV_DEFAULTS: Record<string, string> = {
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
   SIMULATOR_PORT: '3001',
+  PUBLIC_URL: '',
+  SYNC_ACTIONS_ON_START: 'false',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -84,6 +90,8 @@ const schema = z.object({
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   SIMULATOR_PORT: int(0, 65535),
+  PUBLIC_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  SYNC_ACTIONS_ON_START: z.enum(['true', 'false'], { message: 'must be true or false' }),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -119,6 +127,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
 
+  const syncActionsOnStart = e.SYNC_ACTIONS_ON_START === 'true';
+  if (syncActionsOnStart && hasId && e.PUBLIC_URL === '') {
+    throw new CodedError('config_invalid', 'PUBLIC_URL is required with SYNC_ACTIONS_ON_START=true: it is the webhook URL the synced actions point at', {
+      variable: 'PUBLIC_URL',
+    });
+  }
+
   const region = e.PORT_REGION.toLowerCase() as 'eu' | 'us';
   const config: Config = {
     port: e.PORT,
@@ -143,6 +158,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
     simulatorPort: e.SIMULATOR_PORT,
+    publicUrl: e.PUBLIC_URL === '' ? null : e.PUBLIC_URL.replace(/\/+$/, ''),
+    syncActionsOnStart,
   };
   return Object.freeze(config);
 }

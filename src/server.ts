@@ -18,8 +18,7 @@ import { resolveHandlersDir } from './registry/handlerSource.js';
 import { createOutbox } from './reporter/outbox.js';
 import { createRunReporter } from './reporter/runReporter.js';
 import { createRuntime } from './runtime/runtime.js';
-import { pageActionDefinitions } from './pageActions.js';
-import { startSimulator, type PageActionDefinition } from './simulator/index.js';
+import type { RunningSimulator } from './simulator/index.js';
 
 export interface ServiceOptions {
   /** Parsed config; or `env` to parse (defaults to process.env). */
@@ -34,7 +33,7 @@ export interface ServiceOptions {
 
 export interface Service {
   readonly url: string;
-  readonly port: number;
+  readonly listenPort: number;
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -60,18 +59,19 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   // simulator with a secret generated for this process: never a default secret.
   let credentials = config.portCredentials;
   let portApiUrl = config.portApiUrl;
-  let simulator: Awaited<ReturnType<typeof startSimulator>> | null = null;
-  // The local run page reads the handlers and the webhook URL once they exist (below).
-  let pageActions: () => PageActionDefinition[] = () => [];
+  let simulator: RunningSimulator | null = null;
+  // The local run page delivers to the service's webhook, known once it listens (below).
   let webhookUrl: string | null = null;
   if (!credentials) {
     credentials = { clientId: `local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(32).toString('base64url') };
+    // Loaded only here: production never pulls in the simulator, its ajv and Port's OpenAPI operations.
+    const { startSimulator } = await import('./simulator/index.js');
     simulator = await startSimulator({
       port: config.simulatorPort,
       clientId: credentials.clientId,
       clientSecret: credentials.clientSecret,
       logger,
-      page: { actions: () => pageActions(), webhookUrl: () => webhookUrl },
+      page: { webhookUrl: () => webhookUrl },
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EADDRINUSE') throw err;
       throw new CodedError('config_invalid', `SIMULATOR_PORT ${config.simulatorPort} is already in use (another npm start?): stop that process or set SIMULATOR_PORT to a free port`, { variable: 'SIMULATOR_PORT' });
@@ -103,12 +103,12 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     .catch(failStartup);
   opened.push(() => store.close());
 
-  const port: PortApi =
+  const portApi: PortApi =
     opts.portApi ??
     new PortClient({ baseUrl: portApiUrl, credentials, logger, metrics, clock, redactor, budgetMs: config.portCallBudgetMs });
   const outbox = createOutbox({
     store,
-    port,
+    port: portApi,
     clock,
     logger,
     metrics,
@@ -120,7 +120,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
 
   const lookupAction = async (runId: string) => {
     try {
-      const run = await port.getRun(runId, { runId, budgetMs: Math.min(config.portCallBudgetMs, 10_000) });
+      const run = await portApi.getRun(runId, { runId, budgetMs: Math.min(config.portCallBudgetMs, 10_000) });
       return { action: run.action.identifier, blueprint: run.blueprint?.identifier ?? null };
     } catch (err) {
       if (err instanceof PortApiError && err.status === 404) return null;
@@ -137,6 +137,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     logger,
     metrics,
     clientSecret: credentials.clientSecret,
+    portReads: portApi instanceof PortClient ? portApi : null,
   });
   const { dispatcher } = runtime;
 
@@ -154,7 +155,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     }
     try {
       // Probes time out quickly; a slow refresh goes on in the background and is cached for the next probe.
-      await withTimeout(port.checkToken(), 2000);
+      await withTimeout(portApi.checkToken(), 2000);
       checks.portToken = { ok: true };
     } catch (err) {
       checks.portToken = { ok: false, detail: err instanceof PortApiError ? `Port answered ${err.status || 'nothing'}` : (err as Error).message };
@@ -199,9 +200,16 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const url = `http://127.0.0.1:${listenPort}`;
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
   webhookUrl = `${url}/webhook`;
-  // Handlers do not change while the service runs: their definitions are made once, when the page first asks.
-  let definitions: PageActionDefinition[] | null = null;
-  pageActions = () => (definitions ??= pageActionDefinitions(registry, `${url}/webhook`));
+  // The simulator gets the definitions before startup completes (the local page shows them); real Port in
+  // the background, so an unreachable Port does not hold up serving. Loaded only then: the definitions are
+  // validated with the simulator's ajv and Port's OpenAPI operations.
+  if ((simulator || config.syncActionsOnStart) && portApi instanceof PortClient) {
+    const client = portApi;
+    const sync = import('./actions/startupSync.js').then(({ syncActionsAtStartup }) =>
+      syncActionsAtStartup({ modules: registry.modules, port: client, publicUrl: config.publicUrl ?? url, logger, target: simulator ? 'the local simulator' : 'Port' }),
+    );
+    if (simulator) await sync;
+  }
   if (simulator) printDevInstructions(logger, simulator.url);
 
   let stopping: Promise<void> | null = null;
@@ -213,7 +221,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       if (!flushed) logger.warn('some reports are still owed to Port: they stay in the journal and go out at the next start');
       outbox.stop();
       clearInterval(prune);
-      if (port instanceof PortClient) port.close();
+      if (portApi instanceof PortClient) portApi.close();
       // Idle keep-alive connections go now; a request still open (a synchronized run waiting on Port)
       // gets a moment, then its connection is closed too.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -236,7 +244,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     }
   };
 
-  return { url, port: listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
+  return { url, listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -61,7 +61,7 @@ export interface HandlerSpec<
   timeoutMs?: number;
   /** Run again after a crash interrupted it (default: finalize FAILURE "interrupted"). Only for idempotent handlers. */
   retryOnRestart?: boolean;
-  /** Also (or only) run a Port automation: its deliveries carry ctx.event. */
+  /** Also (or only) run a Port automation: its deliveries carry ctx.event, and no inputs (ctx.inputs is `{}`). */
   automation?: AutomationSpec<Ev>;
   // Without a schema the inputs are whatever Port sent, untyped.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

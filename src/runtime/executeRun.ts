@@ -84,8 +84,16 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   }
   const { handler } = resolved;
 
+  const event = automationEvent(resolved, invocation.payload);
+  if ('missing' in event) {
+    const label = `automation '${resolved.action}' delivered without an event (Port's trigger data carries one)`;
+    log.warn(label);
+    return finish({ status: 'FAILURE', label }, undefined);
+  }
+
   let inputs: unknown = invocation.inputs;
-  if (handler.inputs) {
+  // An automation has no user inputs (Port sends `inputs: null`): the schema is for the handler's actions.
+  if (handler.inputs && event.event === null) {
     const parsed = handler.inputs.safeParse(invocation.inputs ?? {});
     if (!parsed.success) {
       const label = `invalid inputs: ${describeIssues(parsed.error)}`;
@@ -93,13 +101,6 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
       return finish({ status: 'FAILURE', label }, undefined);
     }
     inputs = parsed.data;
-  }
-
-  const event = automationEvent(resolved, invocation.payload);
-  if ('missing' in event) {
-    const label = `automation '${resolved.action}' delivered without an event (Port's trigger data carries one)`;
-    log.warn(label);
-    return finish({ status: 'FAILURE', label }, undefined);
   }
 
   if (opts.signal?.aborted) return finish({ status: 'FAILURE', label: SHUTDOWN_LABEL }, undefined);

@@ -2,9 +2,12 @@
 // The Express app (app.ts) serves Port's routes and /_sim/ on top of one instance of this.
 import { systemClock, type Clock } from '../clock.js';
 import type { PortAction, PortActionDefinition } from '../port/actionTypes.js';
+import type { PortBlueprint } from '../port/types.js';
 import { createActionRoutes } from './actionRoutes.js';
 import { SimActions } from './actions.js';
-import { deliver, type DeliverOptions, type DeliveryResult } from './deliver.js';
+import { SimBlueprints } from './blueprints.js';
+import { createReadRoutes } from './readRoutes.js';
+import { callWebhook, type DeliverOptions, type DeliveryResult } from './webhookCaller.js';
 import { SimEntities } from './entities.js';
 import { Faults, type FailNextRule, type RateLimitRule } from './faults.js';
 import { openApiValidator, type OpenApiValidator } from './openapi.js';
@@ -42,6 +45,7 @@ export class PortSimulator {
   private readonly runStore: SimRuns;
   private readonly entityStore: SimEntities;
   private readonly actionStore: SimActions;
+  private readonly blueprintStore: SimBlueprints;
   private readonly tokens: TokenStore;
   private readonly credentials: { clientId: string; clientSecret: string };
   /** Port operation handlers by `METHOD /template`. */
@@ -57,9 +61,11 @@ export class PortSimulator {
     this.entityStore = new SimEntities(this.clock, opts.checkRelations ?? true);
     this.tokens = new TokenStore(this.clock, opts.tokenExpiresInSeconds ?? 10_800, opts.reuseActiveToken ?? true);
     this.actionStore = new SimActions(this.clock);
+    this.blueprintStore = new SimBlueprints(this.clock);
     this.routes = {
       ...createPortRoutes({ runs: this.runStore, entities: this.entityStore, tokens: this.tokens, credentials: this.credentials }),
       ...createActionRoutes(this.actionStore),
+      ...createReadRoutes({ blueprints: this.blueprintStore, entities: this.entityStore }),
     };
   }
 
@@ -130,8 +136,13 @@ export class PortSimulator {
     return structuredClone(this.actionStore.replace(def.identifier, def));
   }
 
+  /** Puts a blueprint in place for GET /v1/blueprints/{identifier} (ctx.port.getBlueprint). */
+  seedBlueprint(blueprint: Partial<PortBlueprint> & { identifier: string }): PortBlueprint {
+    return structuredClone(this.blueprintStore.seed(blueprint));
+  }
+
   deliver(opts: DeliverOptions): Promise<DeliveryResult> {
-    return deliver({ runs: this.runStore, recorder: this.recorder, clock: this.clock, defaultSecret: this.credentials.clientSecret }, opts);
+    return callWebhook({ runs: this.runStore, recorder: this.recorder, clock: this.clock, defaultSecret: this.credentials.clientSecret }, opts);
   }
 
   // ---- inspection --------------------------------------------------------------------------------
@@ -158,6 +169,7 @@ export class PortSimulator {
     this.runStore.clear();
     this.entityStore.clear();
     this.actionStore.clear();
+    this.blueprintStore.clear();
     this.recorder.clear();
     this.faults.clear();
   }

@@ -124,7 +124,6 @@ function card(def: PageActionDefinition, echo: FormEcho | undefined, entities: (
 <p class="meta"><code>${def.identifier}</code> <span class="tag">${op}</span>${bp ? html` <span class="tag">${bp}</span>` : ''}${def.invocationMethod?.synchronized ? html` <span class="tag">synchronized</span>` : ''}</p>
 ${def.description ? html`<p>${def.description}</p>` : ''}
 ${echo ? html`<div class="alert" role="alert"><p>The run was not started: ${echo.message}</p></div>` : ''}
-${def.unavailable ? html`<div class="alert"><p>Port could not get a definition of this action, so its form would differ from Port's: ${def.unavailable}</p></div>` : ''}
 <form method="post" action="/_page/actions/${encodeURIComponent(def.identifier)}/runs" novalidate>
 ${blueprint ? entityPick(def, blueprint, entities(blueprint), echo) : ''}
 ${inputs.length ? inputs.map((i) => field(def, i, echo, entities)) : html`<p class="hint">This action has no inputs.</p>`}
@@ -141,6 +140,6 @@ ${blueprint ? addEntityForm(def, blueprint) : ''}
 
 export function actionsBody(defs: PageActionDefinition[], entities: (bp: string) => SimEntity[], echo?: FormEcho): SafeHtml {
   return html`<h1>Actions</h1>
-<p class="lead">One card per handler the service loaded. Executing one creates a run in the local Port simulator and delivers it, signed, to the service.</p>
-${defs.length ? html`<div class="cards">${defs.map((d) => card(d, echo?.action === d.identifier ? echo : undefined, entities))}</div>` : html`<p>No handlers are loaded: add a file to <code>handlers/</code> and restart.</p>`}`;
+<p class="lead">One card per action of the service's handlers, drawn from the definition Port would get. Executing one creates a run in the local Port simulator and delivers it, signed, to the service.</p>
+${defs.length ? html`<div class="cards">${defs.map((d) => card(d, echo?.action === d.identifier ? echo : undefined, entities))}</div>` : html`<p>No actions: add a handler file to <code>handlers/</code> and restart (a handler whose definition fails is named in the start-up log).</p>`}`;
 }

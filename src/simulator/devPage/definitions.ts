@@ -4,8 +4,8 @@
 // whether the webhook is synchronized.
 import type { PortActionDefinition, UserInput, UserInputType } from '../../port/actionTypes.js';
 
-/** A Port action definition as the page gets it; `unavailable` says why a handler has none. */
-export type PageActionDefinition = PortActionDefinition & { unavailable?: string };
+/** A Port action definition as the simulator keeps it. */
+export type PageActionDefinition = PortActionDefinition;
 export type UserInputSpec = UserInput;
 export type { UserInputType };
 

@@ -6,6 +6,7 @@ import type { DeliveryShape } from '../payloads.js';
 import { coerceInputs, type InputProblem } from './coerceInputs.js';
 import { actionBlueprint, entityBlueprint, type PageActionDefinition } from './definitions.js';
 import type { PageState } from './pageState.js';
+import type { PortSimulator } from '../simulator.js';
 
 /** The shapes a person picks from (`--shape` of `npm run trigger`), as the simulator renders them. */
 export const SHAPES = {
@@ -22,10 +23,13 @@ export function isPageShape(v: unknown): v is PageShape {
 }
 
 export interface DevPageSource {
-  /** The Port action definitions of the service's handlers: what Port would draw the run form from. */
-  actions(): PageActionDefinition[] | Promise<PageActionDefinition[]>;
   /** The service's webhook URL (`http://127.0.0.1:3000/webhook`), null until it listens. */
   webhookUrl(): string | null;
+}
+
+/** The self-service actions the simulator holds (`npm start` syncs every handler's definition into it). */
+export function pageActions(sim: PortSimulator): PageActionDefinition[] {
+  return sim.actions().filter((a) => a.trigger.type === 'self-service');
 }
 
 export interface LaunchRequest {
@@ -43,13 +47,13 @@ export type LaunchResult =
   | { ok: true; runId: string }
   | { ok: false; error: LaunchError; message: string; problems?: InputProblem[] };
 
-export async function findAction(source: DevPageSource, identifier: string): Promise<{ def?: PageActionDefinition; known: string[] }> {
-  const defs = await source.actions();
+function findAction(sim: PortSimulator, identifier: string): { def?: PageActionDefinition; known: string[] } {
+  const defs = pageActions(sim);
   return { def: defs.find((d) => d.identifier === identifier), known: defs.map((d) => d.identifier) };
 }
 
 export async function launchRun(state: PageState, source: DevPageSource, req: LaunchRequest): Promise<LaunchResult> {
-  const { def, known } = await findAction(source, req.action);
+  const { def, known } = findAction(state.sim, req.action);
   if (!def) {
     const list = known.length ? `loaded actions: ${known.join(', ')}` : 'no handlers are loaded';
     return { ok: false, error: 'unknown_action', message: `unknown action '${req.action}' (${list})` };

@@ -8,7 +8,7 @@ import { actionsBody, type FormEcho } from './actionsView.js';
 import { APP_JS, STYLE_CSS } from './assets.js';
 import { faultsBody, faultsNow } from './faultsView.js';
 import { raw } from './html.js';
-import { launchRun, type DevPageSource, type LaunchError } from './launch.js';
+import { launchRun, pageActions, type DevPageSource, type LaunchError } from './launch.js';
 import { activeFaults, faultBanner, layout } from './layout.js';
 import { PageState } from './pageState.js';
 import { runDetails } from './runDetails.js';
@@ -49,15 +49,15 @@ export function createDevPage(sim: PortSimulator, source: DevPageSource, logger:
   const send = (res: Response, status: number, page: string) => res.status(status).type('html').set('cache-control', 'no-store').send(page);
   const entitiesOf = (bp: string) => sim.entities(bp);
 
-  const actionsPage = async (res: Response, status = 200, echo?: FormEcho) => {
-    const defs = await source.actions();
+  const actionsPage = (res: Response, status = 200, echo?: FormEcho) => {
+    const defs = pageActions(sim);
     send(res, status, layout(state, { title: 'Actions', section: 'actions', body: actionsBody(defs, entitiesOf, echo), stream: '/_page/stream/banner' }));
   };
 
   router.get('/_page/style.css', (_req, res) => void res.type('css').set('cache-control', 'no-cache').send(STYLE_CSS));
   router.get('/_page/app.js', (_req, res) => void res.type('js').set('cache-control', 'no-cache').send(APP_JS));
 
-  router.get('/', async (_req, res) => actionsPage(res));
+  router.get('/', (_req, res) => actionsPage(res));
 
   router.post('/_page/actions/:action/runs', form, async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -65,7 +65,7 @@ export function createDevPage(sim: PortSimulator, source: DevPageSource, logger:
     const values = formInputs(body);
     const result = await launchRun(state, source, { action, inputs: values, entity: str(body.entity) || null, shape: str(body.shape), form: true });
     if (result.ok) return void res.redirect(303, `/runs/${encodeURIComponent(result.runId)}`);
-    await actionsPage(res, STATUS_BY_ERROR[result.error], { action, values, entity: str(body.entity), shape: str(body.shape), message: result.message, problems: result.problems ?? [] });
+    actionsPage(res, STATUS_BY_ERROR[result.error], { action, values, entity: str(body.entity), shape: str(body.shape), message: result.message, problems: result.problems ?? [] });
   });
 
   router.post('/_page/entities/:blueprint', form, (req: Request, res: Response) => {
@@ -166,7 +166,7 @@ export function createDevPage(sim: PortSimulator, source: DevPageSource, logger:
   });
 
   // ---- JSON API for `npm run trigger` ----------------------------------------------------------------
-  router.get('/_page/api/actions', async (_req, res) => void res.json({ ok: true, actions: await source.actions() }));
+  router.get('/_page/api/actions', (_req, res) => void res.json({ ok: true, actions: pageActions(sim) }));
   router.post('/_page/api/actions/:action/runs', json, async (req: Request, res: Response) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const inputs = b.inputs && typeof b.inputs === 'object' && !Array.isArray(b.inputs) ? (b.inputs as Record<string, unknown>) : {};
