@@ -58,7 +58,7 @@ button:hover { filter: brightness(1.1); }
 .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 8px 24px; background: var(--card);
   border: 1px solid var(--line); border-radius: 10px; padding: 14px 18px; margin: 0; }
 .facts div { min-width: 0; } .facts dt { color: var(--muted); font-size: .85rem; } .facts dd { margin: 0; overflow-wrap: anywhere; }
-.facts .label { font-weight: 600; }
+.facts .label { font-weight: 600; } .facts .wide { grid-column: 1 / -1; }
 .none { color: var(--muted); }
 .bad { color: var(--bad); font-weight: 600; }
 .logs { list-style: none; margin: 0; padding: 10px 14px; background: #111722; color: #e6ebf3; border-radius: 10px;
@@ -81,6 +81,9 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .
   .top, main { padding-left: 12px; padding-right: 12px; }
   .cards { grid-template-columns: 1fr; }
   h1 { font-size: 1.3rem; }
+  table.runs thead { display: none; }
+  table.runs tr { display: block; border-bottom: 1px solid var(--line); padding: 6px 0; }
+  table.runs td { display: inline-block; border: 0; padding: 2px 8px; }
 }
 `;
 

@@ -18,6 +18,8 @@ export interface RunDetails {
   entities: TiedEntity[];
   refused: RequestRecord[];
   delivery: DeliveryState | undefined;
+  /** The action's title from its definition in the simulator. */
+  actionTitle: string | null;
 }
 
 export function isFinal(run: SimRun): boolean {
@@ -50,5 +52,6 @@ export function runDetails(state: PageState, runId: string): RunDetails | null {
     entities: run.entities.map((tie) => ({ ...tie, current: state.sim.entity(tie.blueprint, tie.identifier) ?? null })),
     refused: requests.filter(isRefused),
     delivery: state.delivery(runId),
+    actionTitle: state.sim.action(run.action.identifier)?.title ?? null,
   };
 }

@@ -47,7 +47,7 @@ function head(d: RunDetails): SafeHtml {
 <div><dt>External id</dt><dd>${run.externalRunId ?? html`<span class="none">none</span>`}</dd></div>
 <div><dt>Summary</dt><dd>${run.summary ?? html`<span class="none">none</span>`}</dd></div>
 <div><dt>Links</dt><dd>${links(run)}</dd></div>
-<div><dt>Delivery</dt><dd>${deliveryText(d)}</dd></div>
+<div class="wide"><dt>Delivery</dt><dd>${deliveryText(d)}</dd></div>
 </dl>`;
 }
 
@@ -96,7 +96,7 @@ export function runBody(d: RunDetails, streamed: Record<string, string>): SafeHt
   const region = (key: string, label: string, live = false) =>
     html`<section aria-labelledby="h-${key}"><h2 id="h-${key}">${label}</h2><div data-region="${key}"${live ? html` aria-live="polite"` : ''}>${raw(streamed[key])}</div></section>`;
   return html`<p class="crumbs"><a href="/runs">Runs</a> / <code>${run.id}</code></p>
-<h1>${run.action.title ?? run.action.identifier} <span class="runid">run <code>${run.id}</code></span></h1>
+<h1>${d.actionTitle ?? run.action.title ?? run.action.identifier} <span class="runid">run <code>${run.id}</code></span></h1>
 ${region('head', 'Run', true)}
 <section aria-labelledby="h-logs"><h2 id="h-logs">Log</h2>
 <ol id="log-lines" class="logs" role="log" aria-live="polite" data-count="${run.logs.length}">${run.logs.map(logLine)}</ol>
