@@ -27,7 +27,7 @@ export async function startDevStack(): Promise<DevStack> {
   return {
     service,
     page,
-    env: { PORT: String(service.port), SIMULATOR_PORT: new URL(page).port },
+    env: { PORT: String(service.listenPort), SIMULATOR_PORT: new URL(page).port },
     async close() {
       await service.stop();
       rmSync(dataDir, { recursive: true, force: true });

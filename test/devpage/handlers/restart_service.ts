@@ -8,7 +8,7 @@ export default defineHandler({
   blueprint: 'service',
   inputs: z.object({ reason: z.string().meta({ title: 'Reason', format: 'multi-line' }) }),
   async run(ctx) {
-    const entity = ctx.entity!;
+    const entity = ctx.entity as { identifier: string };
     await ctx.reporter.updateEntity('service', entity.identifier, { properties: { restartedFor: ctx.inputs.reason } });
     await ctx.reporter.log(`restarted ${entity.identifier}`);
   },
