@@ -33,6 +33,10 @@ export interface Config {
   readonly publicUrl: string | null;
   /** Sync the handlers' action definitions into Port when the service starts. */
   readonly syncActionsOnStart: boolean;
+  /** Finished runs keep their payload (inputs, secrets, result) this long, then only what dedupe needs. */
+  readonly journalRetentionDays: number;
+  /** A finished run's id is remembered this long: a redelivery within it is a duplicate. */
+  readonly dedupeTtlHours: number;
 }
 
 /** Every variable with its default, the source of `.env.example` and README's table. */
@@ -58,6 +62,8 @@ export const ENV_DEFAULTS: Record<string, string> = {
   SIMULATOR_PORT: '3001',
   PUBLIC_URL: '',
   SYNC_ACTIONS_ON_START: 'false',
+  JOURNAL_RETENTION_DAYS: '7',
+  DEDUPE_TTL_HOURS: '168',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -92,6 +98,8 @@ const schema = z.object({
   SIMULATOR_PORT: int(0, 65535),
   PUBLIC_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
   SYNC_ACTIONS_ON_START: z.enum(['true', 'false'], { message: 'must be true or false' }),
+  JOURNAL_RETENTION_DAYS: int(0, 3650),
+  DEDUPE_TTL_HOURS: int(1, 87_600),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -160,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulatorPort: e.SIMULATOR_PORT,
     publicUrl: e.PUBLIC_URL === '' ? null : e.PUBLIC_URL.replace(/\/+$/, ''),
     syncActionsOnStart,
+    journalRetentionDays: e.JOURNAL_RETENTION_DAYS,
+    dedupeTtlHours: e.DEDUPE_TTL_HOURS,
   };
   return Object.freeze(config);
 }

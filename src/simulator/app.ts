@@ -61,7 +61,7 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
     const match: RouteMatch | null = sim.validator.match(req.method, path);
     let raw: Buffer = Buffer.alloc(0);
     let fault: string | null = null;
-    let refusal: string | null = null;
+    let refusedWith: string | null = null;
     res.setHeader('x-trace-id', randomUUID());
     res.on('finish', () => {
       sim.recorder.record({
@@ -74,13 +74,13 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         body: bodyForLog(raw),
         fault,
-        ...(refusal !== null ? { error: refusal } : {}),
+        ...(refusedWith !== null ? { error: refusedWith } : {}),
       });
       logger.debug('simulated Port answered', { method: req.method, path, status: res.statusCode, fault });
     });
     const fail = (status: number, error: string, message: string, violation?: ViolationKind) => {
       if (violation) sim.recorder.violation({ kind: violation, method: req.method, path, route: match?.op.template ?? null, message });
-      refusal = message;
+      refusedWith = message;
       res.status(status).json({ ok: false, error, message });
     };
 
@@ -128,12 +128,20 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
     const checked = sim.validator.validateRequest(op, { params: match.params, query: req.query as Record<string, unknown>, body });
     if (!checked.ok) return fail(422, 'invalid_request', checked.message, 'schema');
 
+    const refusal = sim.faults.takeFinalRefusal(op.key, body);
+    if (refusal) {
+      fault = 'refuse-final';
+      if (typeof refusal.body === 'string') res.status(refusal.status).type('text/plain').send(refusal.body);
+      else res.status(refusal.status).json(refusal.body);
+      return;
+    }
+
     try {
       const answer = sim.routes[op.key]({ params: match.params, query: checked.query, body });
       res.status(answer.status).json(answer.body);
     } catch (err) {
       if (err instanceof SimError) {
-        refusal = err.message;
+        refusedWith = err.message;
         res.status(err.status).json(err.toBody());
         return;
       }

@@ -48,6 +48,7 @@ export class PortSimulator {
   private readonly blueprintStore: SimBlueprints;
   private readonly tokens: TokenStore;
   private readonly credentials: { clientId: string; clientSecret: string };
+  private readonly access = { revoked: false };
   /** Port operation handlers by `METHOD /template`. */
   readonly routes: Record<string, PortRoute>;
 
@@ -63,7 +64,7 @@ export class PortSimulator {
     this.actionStore = new SimActions(this.clock);
     this.blueprintStore = new SimBlueprints(this.clock);
     this.routes = {
-      ...createPortRoutes({ runs: this.runStore, entities: this.entityStore, tokens: this.tokens, credentials: this.credentials }),
+      ...createPortRoutes({ runs: this.runStore, entities: this.entityStore, tokens: this.tokens, credentials: this.credentials, access: this.access }),
       ...createActionRoutes(this.actionStore),
       ...createReadRoutes({ blueprints: this.blueprintStore, entities: this.entityStore }),
     };
@@ -203,6 +204,25 @@ export class PortSimulator {
   /** Every token issued so far stops working: the next call with one gets 401. */
   expireTokens(): void {
     this.tokens.expireAll();
+  }
+
+  /** Port no longer takes our credentials: issued tokens stop working and the token route answers 401. */
+  revokeCredentials(): void {
+    this.access.revoked = true;
+    this.tokens.expireAll();
+  }
+
+  restoreCredentials(): void {
+    this.access.revoked = false;
+  }
+
+  /**
+   * The next `count` final statuses (PATCH with `status`, or a log with `terminationStatus`) are refused
+   * the way the tests need: `schema` is Port's 422 for a body that does not match the route's schema;
+   * `proxy-conflict` is a 409 from something in between, with no Port error body.
+   */
+  refuseFinals(kind: 'schema' | 'proxy-conflict', count = 1): void {
+    this.faults.refuseFinals(kind, count);
   }
 
   setTokenLifetime(seconds: number): void {

@@ -36,9 +36,9 @@ export function requestsFor(sim: PortSimulator, runId: string): RequestRecord[] 
   return sim.recorder.requests().filter((r) => r.path === prefix || r.path.startsWith(`${prefix}/`) || r.query.run_id === runId);
 }
 
-/** Refused for good: a 4xx that is neither an auth refresh (401) nor rate limiting, and not a simulated fault. */
+/** Refused for good: a 4xx that is neither an auth refresh (401) nor rate limiting (a simulated refusal counts, a simulated outage does not). */
 export function isRefused(r: RequestRecord): boolean {
-  return r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 408 && r.status !== 429 && !r.fault;
+  return r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 408 && r.status !== 429 && (!r.fault || r.fault === 'refuse-final');
 }
 
 export function runDetails(state: PageState, runId: string): RunDetails | null {
