@@ -4,21 +4,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortApiError } from '../port/errors.js';
 import type { PortClient } from '../port/client.js';
+import { coerceInputs } from '../simulator/devPage/coerceInputs.js';
 import { UsageError, type TriggerArgs } from './args.js';
 import { finalLine, type TriggerOutput } from './output.js';
 
 const LOG_PAGE = 50;
 
 export interface PortTarget {
-  client: Pick<PortClient, 'createActionRun' | 'getRun' | 'getRunLogs'>;
+  client: Pick<PortClient, 'listActions' | 'createActionRun' | 'getRun' | 'getRunLogs'>;
   pollMs?: number;
 }
 
 export async function triggerPort(target: PortTarget, args: TriggerArgs, out: TriggerOutput, signal: AbortSignal): Promise<{ runId: string; code: number }> {
   const { client } = target;
+  // The action's definition in Port types the --input text and names bad inputs before anything runs,
+  // with the same checks as the local run page.
+  const def = (await client.listActions({ signal })).find((a) => a.identifier === args.action && a.trigger.type === 'self-service');
+  if (!def) throw new UsageError(`unknown action '${args.action}': Port has no self-service action with that identifier`);
+  const coerced = coerceInputs(def, args.inputs);
+  if (!coerced.ok) throw new UsageError(coerced.problems.map((p) => `input '${p.input}': ${p.message}`).join('; '));
   let runId: string;
   try {
-    const run = await client.createActionRun(args.action, { properties: args.inputs, ...(args.entity ? { entity: args.entity } : {}) }, { signal });
+    const run = await client.createActionRun(args.action, { properties: coerced.inputs, ...(args.entity ? { entity: args.entity } : {}) }, { signal });
     runId = run.id;
   } catch (err) {
     if (err instanceof PortApiError && err.status === 404) throw new UsageError(`unknown action '${args.action}' in Port: ${err.message}`);

@@ -142,9 +142,11 @@ describe('npm run trigger (Port credentials; the simulator acting as Port)', () 
     port = await startSimulator({ port: 0, ...CREDS });
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'trigger-port-'));
     service = await startService({
-      env: { NODE_ENV: 'test', PORT: '0', PORT_CLIENT_ID: CREDS.clientId, PORT_CLIENT_SECRET: CREDS.clientSecret, PORT_API_URL: port.url, HANDLERS_DIR: HANDLERS, DATA_DIR: dataDir },
+      env: { NODE_ENV: 'test', PORT: '0', PORT_CLIENT_ID: CREDS.clientId, PORT_CLIENT_SECRET: CREDS.clientSecret, PORT_API_URL: port.url, HANDLERS_DIR: HANDLERS, DATA_DIR: dataDir, SYNC_ACTIONS_ON_START: 'true', PUBLIC_URL: 'http://127.0.0.1:9' },
       logger: silentLogger(),
     });
+    // The service syncs its handlers' actions into Port in the background at start: wait for them.
+    while (!port.sim.action('three_steps') || !port.sim.action('deploy_fails')) await new Promise((r) => setTimeout(r, 20));
     // What Port does after POST /v1/actions/{id}/runs: deliver the new run to the action's webhook.
     port.sim.recorder.onRecord((rec) => {
       if (rec.route !== '/v1/actions/{action_identifier}/runs' || rec.status !== 202) return;
@@ -160,11 +162,21 @@ describe('npm run trigger (Port credentials; the simulator acting as Port)', () 
 
   const env = () => ({ PORT_CLIENT_ID: CREDS.clientId, PORT_CLIENT_SECRET: CREDS.clientSecret, PORT_API_URL: port.url });
 
-  it('when a number input is given as --input text in Port mode, then it goes as text and the run fails naming the input', async () => {
+  it('when the action or an input is wrong, then Port\'s definition names it, it exits 2 and no run is created', async () => {
+    const before = port.sim.runs().length;
+    const unknown = await trigger(['nope'], env());
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown action 'nope': Port has no self-service action with that identifier");
+    const bad = await trigger(['three_steps', '--input', 'count=lots'], env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("input 'count': expected a number, got 'lots'");
+    expect(port.sim.runs().length).toBe(before);
+  });
+
+  it('when --input text is given for a number input, then Port\'s definition types it and the run succeeds', async () => {
     const r = await trigger(['three_steps', '--input', 'count=3'], env());
-    // Port mode sends --input values as text (the action's definition is Port's); the handler's schema refuses it.
-    expect(r.code).toBe(1);
-    expect(r.lines.at(-1)).toMatch(/^FAILURE: invalid inputs: .*count/);
+    expect(r.lines.at(-1)).toBe('SUCCESS: all steps done');
+    expect(r.code).toBe(0);
   });
 
   it('when typed inputs come from a file, then the run is followed to SUCCESS through Port\'s API', async () => {
