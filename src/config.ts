@@ -29,6 +29,8 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** Where the embedded simulator (and its local run page) listens when there are no credentials; 0 picks a free port. */
+  readonly simulatorPort: number;
   /** The service's public base URL: Port's webhook target in exported and synced actions; null when unset. */
   readonly publicUrl: string | null;
   /** Sync the handlers' action definitions into Port when the service starts. */
@@ -79,6 +81,7 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_FORMAT: '',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  SIMULATOR_PORT: '3001',
   PUBLIC_URL: '',
   SYNC_ACTIONS_ON_START: 'false',
   JOURNAL_RETENTION_DAYS: '7',
@@ -165,6 +168,7 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['', 'json', 'pretty'], { error: 'must be json or pretty (unset: json in production, pretty otherwise)' }),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  SIMULATOR_PORT: int(0, 65535),
   PUBLIC_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
   SYNC_ACTIONS_ON_START: z.enum(['true', 'false'], { message: 'must be true or false' }),
   JOURNAL_RETENTION_DAYS: int(0, 3650),
@@ -256,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: e.LOG_FORMAT || (production ? 'json' : 'pretty'),
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    simulatorPort: e.SIMULATOR_PORT,
     publicUrl: e.PUBLIC_URL === '' ? null : e.PUBLIC_URL.replace(/\/+$/, ''),
     syncActionsOnStart,
     journalRetentionDays: e.JOURNAL_RETENTION_DAYS,

@@ -179,6 +179,19 @@ export class PortClient implements PortApi, PortReadApi {
     await this.call({ method: 'DELETE', route, path: `v1/actions/${seg(identifier)}` }, undefined, opts);
   }
 
+  /** Starts a run of a self-service action, as a user pressing its button would (`npm run trigger`). */
+  async createActionRun(action: string, body: { properties: Record<string, unknown>; entity?: string }, opts?: PortCallOptions): Promise<PortRun> {
+    const route = 'POST /v1/actions/{action_identifier}/runs';
+    return field<PortRun>(await this.call({ method: 'POST', route, path: `v1/actions/${seg(action)}/runs`, json: body }, undefined, opts), 'run', route);
+  }
+
+  /** A page of the run's log lines, oldest first. */
+  async getRunLogs(runId: string, page: { offset: number; limit: number }, opts?: PortCallOptions): Promise<Array<{ message: string; createdAt?: string }>> {
+    const route = 'GET /v1/actions/runs/{run_id}/logs';
+    const searchParams = { offset: String(page.offset), limit: String(page.limit) };
+    return list<{ message: string; createdAt?: string }>(await this.call({ method: 'GET', route, path: `v1/actions/runs/${seg(runId)}/logs`, searchParams }, runId, opts), 'runLogs', route);
+  }
+
   async checkToken(): Promise<void> {
     await this.tokens.getToken();
   }
