@@ -41,8 +41,9 @@ describeRedis(`scale-out: dedupe across replicas${redis.available ? '' : ` (skip
     // Exactly one of the two deliveries of each run was accepted; the other was answered duplicate.
     const kinds = answers.map((pair) => pair.map((a) => answerKind(a.status, a.body)).sort());
     const unexpected = answers.flat().filter((a) => answerKind(a.status, a.body) === 'other');
-    expect(unexpected.map((a) => ({ status: a.status, body: a.body }))).toEqual([]);
-    expect(kinds.filter((k) => k.join() !== 'accepted,duplicate')).toEqual([]);
+    expect(unexpected.slice(0, 3).map((a) => ({ status: a.status, body: a.body }))).toEqual([]);
+    const notOnce = kinds.map((k, i) => ({ runId: runIds[i], answers: k.join() })).filter((k) => k.answers !== 'accepted,duplicate');
+    expect({ runs: notOnce.length, first: notOnce.slice(0, 3) }).toEqual({ runs: 0, first: [] });
     // Every replica accepted some: the deliveries really were spread.
     const acceptedBy = new Set(answers.map((pair) => pair.findIndex((a) => a.status === 202)).map((j, i) => (i + j) % 3));
     expect(acceptedBy.size).toBe(3);
@@ -65,7 +66,7 @@ describeRedis(`scale-out: dedupe across replicas${redis.available ? '' : ` (skip
         wrong.push({ id, executions: c.executions(id), status: run.status, label: run.statusLabel, logs, rejected: run.rejectedWrites.length });
       }
     }
-    expect(wrong).toEqual([]);
+    expect({ runs: wrong.length, first: wrong.slice(0, 3) }).toEqual({ runs: 0, first: [] });
     // Work was spread over the replicas too (not one replica doing everything).
     const executors = new Set(runIds.flatMap((id) => c.executedBy(id)));
     expect(executors.size).toBeGreaterThan(1);

@@ -46,7 +46,7 @@ export async function redisReachable(port = SHARED_REDIS_PORT): Promise<boolean>
 /** Deletes every key under `prefix` (a test's own REDIS_PREFIX), on the shared Redis. */
 export async function deletePrefix(prefix: string, port = SHARED_REDIS_PORT): Promise<void> {
   const script = "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) n = n + 1 end return n";
-  await redisCommand(port, ['EVAL', script, '0', `${prefix}*`], 5000);
+  await redisCommand(port, ['EVAL', script, '0', `${prefix}:*`], 5000);
 }
 
 /**

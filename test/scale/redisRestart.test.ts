@@ -78,7 +78,7 @@ describeRedis(`scale-out: Redis restarts${redis.available ? '' : ` (skipped: ${r
     const wrong = accepted
       .map((id) => ({ id, status: c.run(id)!.status, label: c.run(id)!.statusLabel, executions: c.executions(id), logs: c.logsAtPort(id) }))
       .filter((x) => x.status !== 'SUCCESS' || x.executions !== 1 || x.logs.join('|') !== EXPECTED_LOGS.join('|'));
-    expect(wrong).toEqual([]);
+    expect({ runs: wrong.length, first: wrong.slice(0, 3) }).toEqual({ runs: 0, first: [] });
     expect(sim.violations()).toEqual([]);
     for (const rep of replicas) expect(rep.alive()).toBe(true);
   }, 150_000);

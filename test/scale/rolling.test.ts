@@ -83,7 +83,7 @@ describeRedis(`scale-out: rolling restart${redis.available ? '' : ` (skipped: ${
     const wrong = ids
       .map((id) => ({ id, status: c.run(id)!.status, label: c.run(id)!.statusLabel, executions: c.executions(id), logs: c.logsAtPort(id) }))
       .filter((r) => r.status !== 'SUCCESS' || r.executions !== 1 || r.logs.join('|') !== EXPECTED_LOGS.join('|'));
-    expect(wrong).toEqual([]);
+    expect({ runs: wrong.length, first: wrong.slice(0, 3) }).toEqual({ runs: 0, first: [] });
     // Both generations of workers did work: the load really ran across the restarts.
     const executors = new Set(ids.flatMap((id) => c.executedBy(id)));
     expect(executors.has(w1.pid) || executors.has(w2.pid)).toBe(true);
