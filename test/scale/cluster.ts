@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import type { SimRun } from '../../src/simulator/index.js';
 import { startChild, type Child } from '../durability/child.js';
-import { deletePrefix, SHARED_REDIS_PORT, SHARED_REDIS_URL } from './redis.js';
+import { dropPrefix, redisClient, REDIS_TEST_URL } from '../redisKit.js';
 
 export const SCALE_HANDLERS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'handlers');
 const CLIENT_ID = 'scale-client';
@@ -52,13 +52,14 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(opts: { redisUrl?: string; redisPort?: number; env?: Record<string, string> } = {}): Promise<Cluster> {
+/** Replicas on `redisUrl` (default: the machine's Redis of test/redisKit.ts) with `env` added to each. */
+export async function startCluster(opts: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<Cluster> {
   const simulator = await startSimulator({ port: 0, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   const prefix = `scale-test-${randomBytes(4).toString('hex')}`;
   const markerDir = mkdtempSync(path.join(os.tmpdir(), 'scale-markers-'));
   const dataDirs: string[] = [];
   const replicas: Replica[] = [];
-  const redisUrl = opts.redisUrl ?? SHARED_REDIS_URL;
+  const redisUrl = opts.redisUrl ?? REDIS_TEST_URL;
   let n = 0;
 
   const markerLines = (runId: string): string[] => {
@@ -130,7 +131,11 @@ export async function startCluster(opts: { redisUrl?: string; redisPort?: number
     async close() {
       await Promise.all(replicas.map((r) => r.kill()));
       await simulator.close();
-      if (!opts.redisUrl) await deletePrefix(prefix, opts.redisPort ?? SHARED_REDIS_PORT).catch(() => undefined);
+      // A test's own redis-server goes away with its directory; on the shared one, drop this prefix's keys.
+      if (!opts.redisUrl) {
+        const redis = redisClient();
+        await dropPrefix(redis, prefix).finally(() => redis.disconnect());
+      }
       rmSync(markerDir, { recursive: true, force: true });
       for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
     },

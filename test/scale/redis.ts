@@ -1,71 +1,18 @@
-// Redis for the scale tests, reached without the service's own client so the harness does not share the
-// code under test: a probe of the machine's Redis (the tests skip when it is absent outside CI), one raw
-// RESP command for cleanup, and a redis-server of a test's own (temp dir, AOF on, free loopback port) for
-// the tests that take Redis away.
+// A redis-server of a test's own (temp dir, AOF on, free loopback port) for the scale tests that take Redis
+// away. The tests that only share the machine's Redis use test/redisKit.ts (its skip/CI rule, cleanup).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-export const SHARED_REDIS_HOST = '127.0.0.1';
-export const SHARED_REDIS_PORT = Number(process.env.SCALE_TEST_REDIS_PORT || 6379);
-export const SHARED_REDIS_URL = `redis://${SHARED_REDIS_HOST}:${SHARED_REDIS_PORT}`;
-
-/** Sends one command and resolves with the first reply line (status, integer or error), e.g. "+PONG". */
-export function redisCommand(port: number, args: string[], timeoutMs = 2000): Promise<string> {
-  const wire = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: SHARED_REDIS_HOST, port });
-    let data = '';
-    const done = (err: Error | null, line?: string) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(line!);
-    };
-    const timer = setTimeout(() => done(new Error(`no answer from redis on port ${port} within ${timeoutMs} ms`)), timeoutMs);
-    socket.once('error', (err) => done(err));
-    socket.on('data', (chunk) => {
-      data += chunk.toString('utf8');
-      const end = data.indexOf('\r\n');
-      if (end >= 0) done(null, data.slice(0, end));
-    });
-    socket.write(wire);
-  });
-}
-
-export async function redisReachable(port = SHARED_REDIS_PORT): Promise<boolean> {
-  try {
-    return (await redisCommand(port, ['PING'], 1000)) === '+PONG';
-  } catch {
-    return false;
-  }
-}
-
-/** Deletes every key under `prefix` (a test's own REDIS_PREFIX), on the shared Redis. */
-export async function deletePrefix(prefix: string, port = SHARED_REDIS_PORT): Promise<void> {
-  const script = "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) n = n + 1 end return n";
-  await redisCommand(port, ['EVAL', script, '0', `${prefix}:*`], 5000);
-}
-
-/**
- * What a Redis test file calls at its top: whether the machine's Redis answers. Outside CI a missing Redis
- * skips the file with a message saying why; with CI=true it is a failure (CI starts Redis).
- */
-export async function redisForTests(): Promise<{ available: boolean; reason: string }> {
-  if (await redisReachable()) return { available: true, reason: '' };
-  const reason = `no Redis answers PING at ${SHARED_REDIS_URL} (start one, e.g. "redis-server --daemonize yes", or set SCALE_TEST_REDIS_PORT)`;
-  if (process.env.CI === 'true') return { available: false, reason: `CI=true requires Redis: ${reason}` };
-  console.warn(`skipping the scale tests: ${reason}`);
-  return { available: false, reason };
-}
+const HOST = '127.0.0.1';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
-    srv.listen(0, SHARED_REDIS_HOST, () => {
+    srv.listen(0, HOST, () => {
       const { port } = srv.address() as net.AddressInfo;
       srv.close(() => resolve(port));
     });
@@ -96,7 +43,7 @@ export async function startOwnRedis(opts: { appendfsync?: 'always' | 'everysec' 
   let out = '';
   const args = [
     '--port', String(port),
-    '--bind', SHARED_REDIS_HOST,
+    '--bind', HOST,
     '--dir', dir,
     '--appendonly', 'yes',
     '--appendfsync', opts.appendfsync ?? 'always',
@@ -141,7 +88,7 @@ export async function startOwnRedis(opts: { appendfsync?: 'always' | 'everysec' 
   await startFresh();
   return {
     port,
-    url: `redis://${SHARED_REDIS_HOST}:${port}`,
+    url: `redis://${HOST}:${port}`,
     dir,
     kill,
     start: startFresh,

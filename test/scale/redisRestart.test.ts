@@ -1,19 +1,11 @@
 // Redis goes away under load (SIGKILLed, its AOF with appendfsync always) and comes back on the same
 // data: the replicas answer only 202, 200 or 503 meanwhile, report the outage on /readyz, reconnect by
 // themselves, and every delivery that got a 202 runs once and reaches Port complete.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import type { DeliveryResult } from '../../src/simulator/index.js';
 import { readiness, startCluster, until, type Cluster } from './cluster.js';
-import { redisForTests, startOwnRedis, type OwnRedis } from './redis.js';
-
-const redis = await redisForTests();
-const describeRedis = redis.available ? describe : describe.skip;
-
-if (!redis.available && process.env.CI === 'true') {
-  it('Redis is reachable (required with CI=true)', () => {
-    throw new Error(redis.reason);
-  });
-}
+import { describeRedis } from '../redisKit.js';
+import { startOwnRedis, type OwnRedis } from './redis.js';
 
 let cluster: Cluster | undefined;
 let own: OwnRedis | undefined;
@@ -26,7 +18,7 @@ afterEach(async () => {
 
 const EXPECTED_LOGS = ['step 0', 'step 1', 'done'];
 
-describeRedis(`scale-out: Redis restarts${redis.available ? '' : ` (skipped: ${redis.reason})`}`, () => {
+describeRedis('scale-out: Redis restarts', () => {
   it('when Redis is killed and restarted while 2 replicas take deliveries, then the answers are only 202/200/503, readyz names store meanwhile, and every 202 ends SUCCESS once with all its log lines', async () => {
     const r = (own = await startOwnRedis({ appendfsync: 'always' }));
     // The outage is shorter than a job lock, so runs in flight keep their locks and finish normally.

@@ -1,20 +1,11 @@
 // A deploy rolls: one ROLE=web replica behind a load balancer and two ROLE=worker replicas are each
 // replaced, one after another (the new one ready before the old one gets SIGTERM), while deliveries keep
 // coming. Nothing is lost, nothing is stuck, nothing runs twice.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import type { DeliveryResult } from '../../src/simulator/index.js';
 import { startBalancer, type Balancer } from './balancer.js';
 import { readiness, startCluster, until, type Cluster, type Replica } from './cluster.js';
-import { redisForTests } from './redis.js';
-
-const redis = await redisForTests();
-const describeRedis = redis.available ? describe : describe.skip;
-
-if (!redis.available && process.env.CI === 'true') {
-  it('Redis is reachable (required with CI=true)', () => {
-    throw new Error(redis.reason);
-  });
-}
+import { describeRedis } from '../redisKit.js';
 
 let cluster: Cluster | undefined;
 let balancer: Balancer | undefined;
@@ -27,7 +18,7 @@ afterEach(async () => {
 
 const EXPECTED_LOGS = ['step 0', 'step 1', 'done'];
 
-describeRedis(`scale-out: rolling restart${redis.available ? '' : ` (skipped: ${redis.reason})`}`, () => {
+describeRedis('scale-out: rolling restart', () => {
   it('when a web and two worker replicas are each replaced one after another under steady load, then every delivery is accepted, every run ends SUCCESS once and no run is stuck', async () => {
     const c = (cluster = await startCluster());
     const lb = (balancer = await startBalancer());
