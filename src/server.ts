@@ -17,7 +17,7 @@ import { resolveHandlersDir } from './registry/handlerSource.js';
 import { createOutbox } from './reporter/outbox.js';
 import { createRunReporter } from './reporter/runReporter.js';
 import { createRuntime } from './runtime/runtime.js';
-import { startSimulator } from './simulator/index.js';
+import type { RunningSimulator } from './simulator/index.js';
 
 export interface ServiceOptions {
   /** Parsed config; or `env` to parse (defaults to process.env). */
@@ -32,7 +32,7 @@ export interface ServiceOptions {
 
 export interface Service {
   readonly url: string;
-  readonly port: number;
+  readonly listenPort: number;
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -58,9 +58,11 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   // simulator with a secret generated for this process: never a default secret.
   let credentials = config.portCredentials;
   let portApiUrl = config.portApiUrl;
-  let simulator: Awaited<ReturnType<typeof startSimulator>> | null = null;
+  let simulator: RunningSimulator | null = null;
   if (!credentials) {
     credentials = { clientId: `local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(32).toString('base64url') };
+    // Loaded only here: production never pulls in the simulator, its ajv and Port's OpenAPI operations.
+    const { startSimulator } = await import('./simulator/index.js');
     simulator = await startSimulator({ port: 0, clientId: credentials.clientId, clientSecret: credentials.clientSecret, logger });
     portApiUrl = simulator.url;
   }
@@ -89,12 +91,12 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     .catch(failStartup);
   opened.push(() => store.close());
 
-  const port: PortApi =
+  const portApi: PortApi =
     opts.portApi ??
     new PortClient({ baseUrl: portApiUrl, credentials, logger, metrics, clock, redactor, budgetMs: config.portCallBudgetMs });
   const outbox = createOutbox({
     store,
-    port,
+    port: portApi,
     clock,
     logger,
     metrics,
@@ -106,7 +108,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
 
   const lookupAction = async (runId: string) => {
     try {
-      const run = await port.getRun(runId, { runId, budgetMs: Math.min(config.portCallBudgetMs, 10_000) });
+      const run = await portApi.getRun(runId, { runId, budgetMs: Math.min(config.portCallBudgetMs, 10_000) });
       return { action: run.action.identifier, blueprint: run.blueprint?.identifier ?? null };
     } catch (err) {
       if (err instanceof PortApiError && err.status === 404) return null;
@@ -140,7 +142,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     }
     try {
       // Probes time out quickly; a slow refresh goes on in the background and is cached for the next probe.
-      await withTimeout(port.checkToken(), 2000);
+      await withTimeout(portApi.checkToken(), 2000);
       checks.portToken = { ok: true };
     } catch (err) {
       checks.portToken = { ok: false, detail: err instanceof PortApiError ? `Port answered ${err.status || 'nothing'}` : (err as Error).message };
@@ -195,7 +197,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       if (!flushed) logger.warn('some reports are still owed to Port: they stay in the journal and go out at the next start');
       outbox.stop();
       clearInterval(prune);
-      if (port instanceof PortClient) port.close();
+      if (portApi instanceof PortClient) portApi.close();
       // Idle keep-alive connections go now; a request still open (a synchronized run waiting on Port)
       // gets a moment, then its connection is closed too.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -218,7 +220,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     }
   };
 
-  return { url, port: listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
+  return { url, listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -23,7 +23,7 @@ export interface AccessToken {
   readonly refreshAt: number;
 }
 
-/** What the HTTP loop needs from the token side (no import of http.ts here: auth sits below it). */
+/** What the HTTP loop needs from the token side (no import of portHttp.ts here: auth sits below it). */
 export interface TokenSource {
   getToken(): Promise<AccessToken>;
   /** Drops `value` if it is still the cached token (a 401 said Port no longer takes it). */

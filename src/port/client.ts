@@ -5,7 +5,7 @@ import { systemClock } from '../clock.js';
 import type { Redactor } from '../logger.js';
 import { TokenManager, type TokenResponse } from './auth.js';
 import { PortApiError } from './errors.js';
-import { PortHttp, type PortHttpOptions, type PortRequest } from './transport.js';
+import { PortHttp, type PortHttpOptions, type PortRequest } from './portHttp.js';
 import type {
   BulkResult,
   CreateEntityOptions,

@@ -1,5 +1,5 @@
 // When to try a Port call again and how long to wait first. Pure functions (time and randomness are
-// passed in) so the policy is tested without a server and the loop in http.ts stays short.
+// passed in) so the policy is tested without a server and the loop in portHttp.ts stays short.
 
 export interface BackoffOptions {
   /** First backoff step; doubles per retry. */

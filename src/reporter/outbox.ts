@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { PortApiError } from '../port/errors.js';
 import type { PortApi } from '../port/types.js';
-import { createSender, describeError } from './deliver.js';
+import { createSender, describeError } from './sender.js';
 import { nextBatch, type Batch } from './mergeOps.js';
 import { PendingOps } from './pendingOps.js';
 

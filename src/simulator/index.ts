@@ -9,7 +9,7 @@ import { PortSimulator, type SimulatorOptions } from './simulator.js';
 
 export { PortSimulator } from './simulator.js';
 export type { SimulatorOptions, CreateRunOptions } from './simulator.js';
-export type { DeliverOptions, DeliveryResult } from './deliver.js';
+export type { DeliverOptions, DeliveryResult } from './webhookCaller.js';
 export type { DeliveryShape } from './payloads.js';
 export type { FailNextRule, RateLimitRule } from './faults.js';
 export type { EntityTie, RejectedWrite, RequestRecord, SimEntity, SimRun, SimRunLog, Violation, ViolationKind } from './types.js';

@@ -1,7 +1,7 @@
 // The simulator's state and its JS API for tests: inspection, fault injection, run creation, delivery.
 // The Express app (app.ts) serves Port's routes and /_sim/ on top of one instance of this.
 import { systemClock, type Clock } from '../clock.js';
-import { deliver, type DeliverOptions, type DeliveryResult } from './deliver.js';
+import { callWebhook, type DeliverOptions, type DeliveryResult } from './webhookCaller.js';
 import { SimEntities } from './entities.js';
 import { Faults, type FailNextRule, type RateLimitRule } from './faults.js';
 import { OpenApiValidator } from './openapi.js';
@@ -104,7 +104,7 @@ export class PortSimulator {
   }
 
   deliver(opts: DeliverOptions): Promise<DeliveryResult> {
-    return deliver({ runs: this.runStore, recorder: this.recorder, clock: this.clock, defaultSecret: this.credentials.clientSecret }, opts);
+    return callWebhook({ runs: this.runStore, recorder: this.recorder, clock: this.clock, defaultSecret: this.credentials.clientSecret }, opts);
   }
 
   // ---- inspection --------------------------------------------------------------------------------

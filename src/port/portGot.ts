@@ -1,6 +1,6 @@
 // The got instance every Port request goes through: base URL, keep-alive agents, JSON, the project's
 // User-Agent, and (through a hook) the Authorization and run-id correlation headers of each attempt.
-// got's own retry is off: transport.ts owns retries (see there why).
+// got's own retry is off: PortHttp (portHttp.ts) owns retries (see there why).
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AccessToken, TokenSource } from './auth.js';
 import { PortApiError } from './errors.js';
-import { createPortGot, type AttemptContext, type PortGot } from './http.js';
+import { createPortGot, type AttemptContext, type PortGot } from './portGot.js';
 import { DEFAULT_BACKOFF, isRetryableStatus, nextDelay, type BackoffOptions } from './retry.js';
 import type { PortCallOptions } from './types.js';
 

@@ -1,4 +1,4 @@
-// One batch of a run's ops → the one Port API call that delivers it, with the budget that fits: the call
+// One batch of a run's ops → the one Port API call that sends it (the outbox's sender), with the budget that fits: the call
 // carrying a final status gets the generous one, since it is the report that must not be lost.
 import { PortApiError } from '../port/errors.js';
 import type { PortApi, PortCallOptions } from '../port/types.js';

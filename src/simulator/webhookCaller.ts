@@ -1,4 +1,4 @@
-// Delivers a run to a webhook URL the way Port does: compact JSON body, `x-port-timestamp` (seconds) and
+// The simulator's webhook caller: POSTs a run to a webhook URL the way Port does: compact JSON body, `x-port-timestamp` (seconds) and
 // `x-port-signature` = v1,base64(HMAC-SHA256(clientSecret, `<timestamp>.<body>`)) over the exact bytes sent.
 import type { Clock } from '../clock.js';
 import type { PortEntity } from '../port/types.js';
@@ -39,14 +39,14 @@ export interface DeliveryResult {
   error?: string;
 }
 
-export interface DeliverDeps {
+export interface WebhookCallerDeps {
   runs: SimRuns;
   recorder: Recorder;
   clock: Clock;
   defaultSecret: string;
 }
 
-export async function deliver(deps: DeliverDeps, opts: DeliverOptions): Promise<DeliveryResult> {
+export async function callWebhook(deps: WebhookCallerDeps, opts: DeliverOptions): Promise<DeliveryResult> {
   const existing = opts.runId ? deps.runs.find(opts.runId) : undefined;
   const run =
     existing ??
