@@ -2,44 +2,77 @@
 // across a SIGKILL, and a balancer that sends nothing to an unready replica and retries a 503 elsewhere.
 import { expect, it } from '@jest/globals';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { startOwnRedis } from './redis.js';
 import { startBalancer } from './balancer.js';
+import { startOwnRedis } from './redis.js';
 
 it('when the test redis-server (AOF, appendfsync always) is SIGKILLed and started again, then an acknowledged write is still there', async () => {
-  const r = await startOwnRedis();
-  const c = new Redis(r.url, { maxRetriesPerRequest: null });
-  c.on('error', () => {});
-  await c.set('k', 'v');
-  await r.kill();
-  await r.start();
-  expect(await c.get('k')).toBe('v');
-  c.disconnect();
-  await r.destroy();
+  const own = await startOwnRedis();
+  const client = new Redis(own.url, { maxRetriesPerRequest: null });
+  client.on('error', () => undefined);
+  try {
+    await client.set('acknowledged', 'yes');
+    await own.kill();
+    await own.start();
+    expect(await client.get('acknowledged')).toBe('yes');
+  } finally {
+    client.disconnect();
+    await own.destroy();
+  }
 });
 
-it('when one replica is unready and another answers 503, then the balancer sends every request to the ready one that accepts'), async () => {
-  const mk = (ready: boolean, status: number, name: string) => new Promise<{ url: string; close: () => void; hits: () => number }>((res) => {
-    let hits = 0;
-    const s = http.createServer((req, resp) => {
-      if (req.url === '/readyz') { resp.writeHead(ready ? 200 : 503); resp.end('{}'); return; }
-      hits++;
-      let b = ''; req.on('data', (d) => (b += d)); req.on('end', () => { resp.writeHead(status, { 'content-type': 'application/json' }); resp.end(JSON.stringify({ name, b })); });
-    });
-    s.listen(0, '127.0.0.1', () => res({ url: `http://127.0.0.1:${(s.address() as any).port}`, close: () => { s.close(); s.closeAllConnections(); }, hits: () => hits }));
+interface FakeReplica {
+  url: string;
+  hits(): number;
+  close(): void;
+}
+
+/** A replica stand-in: /readyz per `ready`, every other request answered `status` with its name and body. */
+function fakeReplica(name: string, ready: boolean, status: number): Promise<FakeReplica> {
+  let hits = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === '/readyz') {
+      res.writeHead(ready ? 200 : 503).end('{}');
+      return;
+    }
+    hits++;
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ name, body })));
   });
-  const a = await mk(true, 503, 'a');
-  const b = await mk(true, 202, 'b');
-  const u = await mk(false, 202, 'u');
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        hits: () => hits,
+        close: () => {
+          server.close();
+          server.closeAllConnections();
+        },
+      }),
+    ),
+  );
+}
+
+it('when one replica is unready and another answers 503, then the balancer sends every request to the ready one that accepts', async () => {
+  const refusing = await fakeReplica('refusing', true, 503);
+  const accepting = await fakeReplica('accepting', true, 202);
+  const unready = await fakeReplica('unready', false, 202);
   const lb = await startBalancer();
-  lb.add(a.url); lb.add(b.url); lb.add(u.url);
-  await lb.waitReady(a.url); await lb.waitReady(b.url);
-  for (let i = 0; i < 6; i++) {
-    const res = await fetch(`${lb.url}/webhook`, { method: 'POST', body: 'x' + i });
-    expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ name: 'b', b: 'x' + i });
+  try {
+    for (const r of [refusing, accepting, unready]) lb.add(r.url);
+    await lb.waitReady(refusing.url);
+    await lb.waitReady(accepting.url);
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${lb.url}/webhook`, { method: 'POST', body: `delivery ${i}` });
+      expect({ status: res.status, body: await res.json() }).toEqual({ status: 202, body: { name: 'accepting', body: `delivery ${i}` } });
+    }
+    expect(unready.hits()).toBe(0);
+    expect(refusing.hits()).toBeGreaterThan(0);
+    expect(lb.retried()).toBe(refusing.hits());
+  } finally {
+    await lb.close();
+    for (const r of [refusing, accepting, unready]) r.close();
   }
-  expect(u.hits()).toBe(0);
-  expect(lb.retried()).toBeGreaterThan(0);
-  await lb.close(); a.close(); b.close(); u.close();
 });
