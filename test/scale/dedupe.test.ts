@@ -1,8 +1,7 @@
 // Three replicas of the built service on one Redis: deliveries and redeliveries spread over all of them,
 // some at the same moment, run once each, and Port sees every log line once and in order.
 import { afterEach, expect, it } from '@jest/globals';
-import { answerKind, inPool, startCluster, until, type Cluster } from './cluster.js';
-import { describeRedis } from '../redisKit.js';
+import { answerKind, describeScale, inPool, startCluster, until, type Cluster } from './cluster.js';
 
 let cluster: Cluster | undefined;
 afterEach(async () => {
@@ -13,7 +12,7 @@ afterEach(async () => {
 const RUNS = 300;
 const EXPECTED_LOGS = ['step 0', 'step 1', 'done'];
 
-describeRedis('scale-out: dedupe across replicas', () => {
+describeScale('scale-out: dedupe across replicas', () => {
   it('when 300 deliveries are spread over 3 replicas and each is redelivered to another one (every 4th at the same moment), then every run executes exactly once and Port sees each log line once and in order', async () => {
     const c = (cluster = await startCluster());
     const replicas = await Promise.all([c.start('all'), c.start('all'), c.start('all')]);

@@ -2,8 +2,7 @@
 // interval, finalizes them FAILURE "interrupted" (never re-runs them, never leaves them IN_PROGRESS), and
 // delivers the reports the dead one still owed Port, in order, with one final status.
 import { afterEach, expect, it } from '@jest/globals';
-import { startCluster, TAKEOVER_WITHIN_MS, until, type Cluster } from './cluster.js';
-import { describeRedis } from '../redisKit.js';
+import { describeScale, startCluster, TAKEOVER_WITHIN_MS, until, type Cluster } from './cluster.js';
 
 let cluster: Cluster | undefined;
 afterEach(async () => {
@@ -13,7 +12,7 @@ afterEach(async () => {
 
 const LOG_ROUTE = 'POST /v1/actions/runs/{run_id}/logs';
 
-describeRedis('scale-out: a replica dies mid-run', () => {
+describeScale('scale-out: a replica dies mid-run', () => {
   it('when a replica is SIGKILLed while it executes 4 runs with log lines still owed to Port, then another replica ends all 4 FAILURE "interrupted" within the stall interval and delivers every stored line once and in order', async () => {
     const c = (cluster = await startCluster());
     // Four slots each: eight runs fill both replicas, so the victim certainly executes four of them.

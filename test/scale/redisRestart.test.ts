@@ -3,8 +3,7 @@
 // themselves, and every delivery that got a 202 runs once and reaches Port complete.
 import { afterEach, expect, it } from '@jest/globals';
 import type { DeliveryResult } from '../../src/simulator/index.js';
-import { readiness, startCluster, until, type Cluster } from './cluster.js';
-import { describeRedis } from '../redisKit.js';
+import { describeScale, readiness, startCluster, until, type Cluster } from './cluster.js';
 import { startOwnRedis, type OwnRedis } from './redis.js';
 
 let cluster: Cluster | undefined;
@@ -18,7 +17,7 @@ afterEach(async () => {
 
 const EXPECTED_LOGS = ['step 0', 'step 1', 'done'];
 
-describeRedis('scale-out: Redis restarts', () => {
+describeScale('scale-out: Redis restarts', () => {
   it('when Redis is killed and restarted while 2 replicas take deliveries, then the answers are only 202/200/503, readyz names store meanwhile, and every 202 ends SUCCESS once with all its log lines', async () => {
     const r = (own = await startOwnRedis({ appendfsync: 'always' }));
     // The outage is shorter than a job lock, so runs in flight keep their locks and finish normally.

@@ -4,8 +4,7 @@
 import { afterEach, expect, it } from '@jest/globals';
 import type { DeliveryResult } from '../../src/simulator/index.js';
 import { startBalancer, type Balancer } from './balancer.js';
-import { readiness, startCluster, until, type Cluster, type Replica } from './cluster.js';
-import { describeRedis } from '../redisKit.js';
+import { describeScale, readiness, startCluster, until, type Cluster, type Replica } from './cluster.js';
 
 let cluster: Cluster | undefined;
 let balancer: Balancer | undefined;
@@ -18,7 +17,7 @@ afterEach(async () => {
 
 const EXPECTED_LOGS = ['step 0', 'step 1', 'done'];
 
-describeRedis('scale-out: rolling restart', () => {
+describeScale('scale-out: rolling restart', () => {
   it('when a web and two worker replicas are each replaced one after another under steady load, then every delivery is accepted, every run ends SUCCESS once and no run is stuck', async () => {
     const c = (cluster = await startCluster());
     const lb = (balancer = await startBalancer());
