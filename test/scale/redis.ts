@@ -34,9 +34,9 @@ export interface OwnRedis {
 
 /**
  * A redis-server of the test's own: loopback only, a fresh temp dir, AOF with `appendfsync` as given
- * (`always` makes every acknowledged write survive a SIGKILL), no RDB snapshots, noeviction.
+ * (`always` makes every acknowledged write survive a SIGKILL), no RDB snapshots, noeviction unless told.
  */
-export async function startOwnRedis(opts: { appendfsync?: 'always' | 'everysec' } = {}): Promise<OwnRedis> {
+export async function startOwnRedis(opts: { appendfsync?: 'always' | 'everysec'; maxmemoryPolicy?: string } = {}): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'scale-redis-'));
   let proc: ChildProcess | null = null;
@@ -48,7 +48,7 @@ export async function startOwnRedis(opts: { appendfsync?: 'always' | 'everysec' 
     '--appendonly', 'yes',
     '--appendfsync', opts.appendfsync ?? 'always',
     '--save', '',
-    '--maxmemory-policy', 'noeviction',
+    '--maxmemory-policy', opts.maxmemoryPolicy ?? 'noeviction',
     '--protected-mode', 'yes',
   ];
   const start = () =>

@@ -71,6 +71,10 @@ describeScale('scale-out: Redis restarts', () => {
       .filter((x) => x.status !== 'SUCCESS' || x.executions !== 1 || x.logs.join('|') !== EXPECTED_LOGS.join('|'));
     expect({ runs: wrong.length, first: wrong.slice(0, 3) }).toEqual({ runs: 0, first: [] });
     expect(sim.violations()).toEqual([]);
-    for (const rep of replicas) expect(rep.alive()).toBe(true);
+    for (const rep of replicas) {
+      expect(rep.alive()).toBe(true);
+      // One clear line per outage, not one per reconnect attempt.
+      expect({ replica: rep.name, outageLines: rep.output().match(/is unreachable/g)?.length ?? 0 }).toEqual({ replica: rep.name, outageLines: 1 });
+    }
   }, 150_000);
 });
