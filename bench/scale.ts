@@ -78,6 +78,32 @@ export async function redisProblem(url: string): Promise<string | null> {
   }
 }
 
+/**
+ * Null when the service really runs on Redis with RUN_STORE=redis: pointed at a Redis nobody listens on,
+ * it must refuse to start. A build without the Redis backend starts anyway (on SQLite), and measuring it
+ * would report numbers of a single instance as "scale-out".
+ */
+export async function backendProblem(): Promise<string | null> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'port-runner-bench-probe-'));
+  try {
+    const probe = await startTarget('service', {
+      NODE_ENV: 'test',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      HANDLERS_DIR: BENCH_HANDLERS_DIR,
+      RUN_STORE: 'redis',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      REDIS_STARTUP_TIMEOUT_MS: '300',
+    });
+    await probe.kill();
+    return 'the service ignores RUN_STORE=redis (it started without any Redis): the Redis backend is not in this build';
+  } catch {
+    return null;
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function deletePrefixes(url: string, prefixes: string[]): Promise<void> {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
@@ -108,8 +134,8 @@ async function waitFinals(simulator: Target, count: number, timeoutMs = FINISH_T
 }
 
 export async function runScaleBench(opts: ScaleOptions = scaleOptionsFromEnv()): Promise<ScaleResult> {
-  const problem = await redisProblem(opts.redisUrl);
-  if (problem) throw new Error(`bench:scale needs Redis: ${problem} (set REDIS_URL)`);
+  const problem = (await redisProblem(opts.redisUrl)) ?? (await backendProblem());
+  if (problem) throw new Error(`bench:scale cannot run: ${problem}`);
   const problems: string[] = [];
   const prefixes: string[] = [];
   const newPrefix = () => {
@@ -249,6 +275,10 @@ export function formatScale(r: ScaleResult): string {
 }
 
 if (isMain(import.meta.url)) {
-  const result = await runScaleBench();
-  console.log(formatScale(result));
+  try {
+    console.log(formatScale(await runScaleBench()));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
 }
