@@ -1,14 +1,13 @@
 // Several replicas of the built service (node dist/src/main.js, as users deploy it) on one Redis and one
 // Port simulator that lives in the test process. Each cluster has its own REDIS_PREFIX, marker directory
 // (executions counted from outside, see handlers/scale_work.mjs) and data directories, all removed at close.
+import { describe } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
-import type { SimRun } from '../../src/simulator/index.js';
-import { describe } from '@jest/globals';
+import { startSimulator, type RunningSimulator, type SimRun } from '../../src/simulator/index.js';
 import { startChild, type Child } from '../durability/child.js';
 import { describeRedis, dropPrefix, redisClient, REDIS_TEST_URL } from '../redisKit.js';
 import { freePort } from './redis.js';
