@@ -27,6 +27,10 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** Finished runs keep their payload (inputs, secrets, result) this long, then only what dedupe needs. */
+  readonly journalRetentionDays: number;
+  /** A finished run's id is remembered this long: a redelivery within it is a duplicate. */
+  readonly dedupeTtlHours: number;
   /** Where runs, dedupe records and the outbox live; and, with Redis, which replicas do what. */
   readonly store: StoreConfig;
 }
@@ -73,10 +77,11 @@ export const ENV_DEFAULTS: Record<string, string> = {
   ROLE: 'all',
   REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_PREFIX: 'port-runner',
-  DEDUPE_TTL_HOURS: '168',
   STALL_INTERVAL_MS: '30000',
   LOCK_DURATION_MS: '30000',
   REDIS_STARTUP_TIMEOUT_MS: '30000',
+  JOURNAL_RETENTION_DAYS: '7',
+  DEDUPE_TTL_HOURS: '168',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -112,10 +117,11 @@ const schema = z.object({
   ROLE: z.enum(['all', 'web', 'worker'], { error: 'must be one of: all, web, worker' }),
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.{}-]+$/, 'may hold only letters, digits and _ . - { }'),
-  DEDUPE_TTL_HOURS: int(1, 24 * 3650),
   STALL_INTERVAL_MS: int(100, MAX_TIMER_MS),
   LOCK_DURATION_MS: int(100, MAX_TIMER_MS),
   REDIS_STARTUP_TIMEOUT_MS: int(0, MAX_TIMER_MS),
+  JOURNAL_RETENTION_DAYS: int(0, 3650),
+  DEDUPE_TTL_HOURS: int(1, 87_600),
 });
 
 /** Variables whose value may hold a password: an error names them without echoing the value. */
@@ -185,6 +191,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    journalRetentionDays: e.JOURNAL_RETENTION_DAYS,
+    dedupeTtlHours: e.DEDUPE_TTL_HOURS,
     store: Object.freeze({
       kind: e.RUN_STORE,
       role: e.ROLE,

@@ -11,6 +11,8 @@ export const HTTP_STATUS_BY_CODE = {
   invalid_json: 400,
   missing_run_id: 400,
   unknown_run: 400,
+  action_mismatch: 400,
+  run_in_progress: 409,
   queue_full: 503,
   shutting_down: 503,
   port_unavailable: 503,

@@ -17,6 +17,16 @@ export class Redactor {
     if (value && value.length >= 6) this.values.add(value);
   }
 
+  /** Stops masking a value (an access token once it has been replaced: it is not kept forever). */
+  remove(value: string | null | undefined): void {
+    if (value) this.values.delete(value);
+  }
+
+  /** How many values are masked (tests: replaced tokens must not pile up). */
+  get size(): number {
+    return this.values.size;
+  }
+
   redact(value: unknown, depth = 0): unknown {
     if (typeof value === 'string') return this.redactString(value);
     if (depth > 8 || value === null || typeof value !== 'object') return value;

@@ -15,6 +15,8 @@ export interface Metrics {
   readonly portLatency: client.Histogram<'route'>;
   readonly portRetries: client.Counter<'route'>;
   readonly tokenRefreshes: client.Counter;
+  readonly portCredentialsRefused: client.Gauge;
+  readonly journalBytes: client.Gauge<'kind'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -61,5 +63,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     portRetries: new client.Counter({ name: 'port_runner_port_api_retries_total', help: 'Port API retries', labelNames: ['route'], registers }),
     tokenRefreshes: new client.Counter({ name: 'port_runner_port_token_requests_total', help: 'Access token requests sent to Port', registers }),
+    portCredentialsRefused: new client.Gauge({
+      name: 'port_runner_port_credentials_refused',
+      help: '1 while Port refuses our credentials (401/403 on the token request) and token requests back off',
+      registers,
+    }),
+    journalBytes: new client.Gauge({
+      name: 'port_runner_journal_bytes',
+      help: 'Size of the run journal file (kind="total"), and of its free pages not yet given back (kind="free")',
+      labelNames: ['kind'],
+      registers,
+    }),
   };
 }

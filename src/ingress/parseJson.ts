@@ -1,4 +1,4 @@
-// Guard 4a: the verified body must be JSON.
+// After the signature: the verified body must be JSON.
 import { CodedError } from '../errors.js';
 
 export function parseJsonBody(raw: Buffer): unknown {

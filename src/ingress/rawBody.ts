@@ -1,4 +1,4 @@
-// Guard 1: the webhook route reads the body itself, as bytes, because the signature covers the bytes.
+// The webhook route reads the body itself, as bytes, because the signature covers the bytes.
 // No Content-Type is required (Port documents none). A body another middleware already consumed is a
 // deployment mistake, reported loudly instead of surfacing as a baffling signature failure.
 import express from 'express';

@@ -1,4 +1,4 @@
-// POST /webhook and POST /webhook/:action: the guards of DESIGN.md §3 in order, then the dispatcher.
+// POST /webhook and POST /webhook/:action: the delivery's guards in order, then the dispatcher.
 // One delivery, one pass, top to bottom:
 //   raw body (413) → timestamp (401) → signature (401) → JSON (400) → normalize (400) → dispatch (200/202/4xx/503)
 // The router carries its own body parser, request scope and error handler, so users can mount it into
@@ -43,13 +43,13 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       const rawBody = readRawBody(req);
       const timestamp = singleHeader(req.rawHeaders, 'x-port-timestamp');
       checkPortTimestamp(timestamp, clock.now(), config.webhookToleranceSeconds);
-      verifyPortSignature({
+      const verified = verifyPortSignature({
         header: singleHeader(req.rawHeaders, 'x-port-signature'),
         timestamp: timestamp as string, // the timestamp guard refused anything but one string
         rawBody,
         secrets,
       });
-      const body = parseJsonBody(rawBody);
+      const body = verified.parsed ? verified.parsed.value : parseJsonBody(rawBody);
       const urlAction = typeof req.params.action === 'string' ? req.params.action : undefined;
       const invocation = normalizeDelivery({ body, headers: req.headers, urlAction });
       // Payloads may hold user data: debug only.

@@ -5,12 +5,13 @@
 // returns, so it survives the process crashing or being SIGKILLed; only a power loss or kernel crash may
 // roll back the last commits (fsync happens at checkpoints, not per commit: what keeps accept() fast).
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CodedError } from '../errors.js';
 import type { Invocation } from '../normalize/invocation.js';
 import type { FinalStatus } from '../port/types.js';
-import type { OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState, RunStore } from './store.js';
+import { migrate } from './migrations.js';
+import type { JournalSize, OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState, RunStore } from './store.js';
 
 export type SqliteStoreOptions = { dataDir: string } | { path: ':memory:' };
 
@@ -24,38 +25,19 @@ export interface SqliteRunStore extends RunStore {
    * how many. Runs themselves are kept: they are what dedupes a redelivery.
    */
   pruneDelivered(before: number): number;
+  /**
+   * Drops the payload (invocation, result) of runs finished before `before`, keeping what dedupe and a
+   * synchronized redelivery's answer need: id, action, status, label, times. Returns how many runs.
+   */
+  compactFinished(before: number, now: number): number;
+  /** Forgets runs finished before `before` (and their delivered ops); runs with undelivered ops stay. */
+  expireFinished(before: number): number;
+  /** Gives back up to `maxPages` free pages to the file system (incremental vacuum). */
+  reclaim(maxPages?: number): void;
+  size(): JournalSize;
 }
 
 export const JOURNAL_FILE = 'runs.sqlite';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS runs (
-  run_id TEXT PRIMARY KEY,
-  action TEXT,
-  invocation TEXT NOT NULL,
-  synchronized INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  accepted_at INTEGER NOT NULL,
-  started_at INTEGER,
-  finished_at INTEGER,
-  final_status TEXT,
-  final_label TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_by_state ON runs (state, accepted_at);
-CREATE TABLE IF NOT EXISTS outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  run_id TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  op TEXT NOT NULL,
-  state TEXT NOT NULL DEFAULT 'pending',
-  attempts INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT,
-  created_at INTEGER NOT NULL,
-  completed_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox (state, run_id, seq);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
 
 interface RunRow {
   run_id: string;
@@ -68,6 +50,7 @@ interface RunRow {
   finished_at: number | null;
   final_status: FinalStatus | null;
   final_label: string | null;
+  result: string | null;
 }
 
 interface OpRow {
@@ -90,6 +73,7 @@ function toRecord(r: RunRow): RunRecord {
     finishedAt: r.finished_at,
     finalStatus: r.final_status,
     finalLabel: r.final_label,
+    ...(r.result === null ? {} : { result: JSON.parse(r.result) as unknown }),
   };
 }
 
@@ -126,8 +110,7 @@ function openDatabase(file: string, dataDir: string | null): Database.Database {
     // Catches a damaged file at start-up rather than in the middle of a run.
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
-    db.exec(SCHEMA);
-    db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING`).run();
+    migrate(db);
     return db;
   } catch (err) {
     try {
@@ -176,17 +159,32 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
     lastLog: db.prepare<[string], { op: string }>(
       `SELECT op FROM outbox WHERE state IN ('pending', 'done', 'failed') AND run_id = ? AND kind = 'log' ORDER BY seq DESC LIMIT 1`,
     ),
-    touch: db.prepare(`INSERT INTO meta (key, value) VALUES ('checked_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+    probe: db.prepare(`SELECT 1 FROM meta LIMIT 1`),
+    result: db.prepare(`UPDATE runs SET result = ? WHERE run_id = ?`),
+    compact: db.prepare(
+      `UPDATE runs SET invocation = json_object('runId', run_id, 'action', action, 'blueprint', NULL, 'inputs', json('{}'), 'entity', NULL, 'trigger', NULL, 'payload', NULL),
+         result = NULL, compacted_at = ? WHERE state = 'finished' AND finished_at < ? AND compacted_at IS NULL`,
+    ),
+    expireOps: db.prepare(
+      `DELETE FROM outbox WHERE state != 'pending' AND run_id IN (SELECT run_id FROM runs WHERE state = 'finished' AND finished_at < ?)`,
+    ),
+    expire: db.prepare(
+      `DELETE FROM runs WHERE state = 'finished' AND finished_at < ? AND run_id NOT IN (SELECT run_id FROM outbox WHERE state = 'pending')`,
+    ),
     prune: db.prepare(
       `DELETE FROM outbox WHERE state != 'pending' AND completed_at < ? AND run_id IN (SELECT run_id FROM runs WHERE state = 'finished')`,
     ),
   };
 
+  const expireMany = db.transaction((before: number) => {
+    q.expireOps.run(before);
+    return q.expire.run(before).changes;
+  });
   const completeMany = db.transaction((seqs: number[], outcome: OpOutcome, now: number) => {
     for (const seq of seqs) q.complete.run(outcome.ok ? 'done' : 'failed', outcome.ok ? null : outcome.error, now, seq);
   });
 
-  return {
+  const store: SqliteRunStore = {
     path: file,
     accept(run, now) {
       // A run accepted into a deleted or replaced journal would be lost at the next start (a stat is ~2 µs).
@@ -238,14 +236,40 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
     transaction(fn) {
       return db.transaction(fn)();
     },
+    recordResult(runId, result) {
+      let json: string | null = null;
+      try {
+        json = result === undefined ? null : (JSON.stringify(result) ?? null);
+      } catch {
+        json = null; // no JSON form (a cycle, a BigInt): a redelivery gets the default body
+      }
+      q.result.run(json, runId);
+    },
     pruneDelivered(before) {
       return q.prune.run(before).changes;
     },
+    compactFinished(before, now) {
+      return q.compact.run(now, before).changes;
+    },
+    expireFinished(before) {
+      return expireMany(before);
+    },
+    reclaim(maxPages = 1000) {
+      db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
+    },
+    size() {
+      const pageSize = Number(db.pragma('page_size', { simple: true }));
+      const pages = Number(db.pragma('page_count', { simple: true }));
+      const free = Number(db.pragma('freelist_count', { simple: true }));
+      return { bytes: pages * pageSize, freeBytes: free * pageSize };
+    },
     checkWritable() {
+      // Read-only: a readiness probe must not write to the journal it checks.
       try {
         const problem = fileProblem();
         if (problem) throw new Error(problem);
-        q.touch.run(String(Date.now()));
+        if (dataDir !== null) accessSync(file, fsConstants.R_OK | fsConstants.W_OK);
+        q.probe.get();
       } catch (err) {
         throw unavailable(file, dataDir, err);
       }
@@ -259,4 +283,28 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
       }
     },
   };
+  return asJournalErrors(store, file, dataDir);
+}
+
+/**
+ * Every failure of SQLite itself (I/O error, disk full, closed database) leaves the store as a coded
+ * `journal_unavailable`, so callers can tell a journal failure from a bug anywhere else. Errors thrown by a
+ * transaction's own function pass through unchanged.
+ */
+function asJournalErrors(store: SqliteRunStore, file: string, dataDir: string | null): SqliteRunStore {
+  const isSqliteFailure = (err: unknown): boolean =>
+    err instanceof Database.SqliteError || (err instanceof TypeError && /database connection is not open/.test(err.message));
+  const wrapped = { ...store } as Record<string, unknown>;
+  for (const [name, value] of Object.entries(store)) {
+    if (typeof value !== 'function') continue;
+    wrapped[name] = (...args: unknown[]) => {
+      try {
+        return (value as (...a: unknown[]) => unknown)(...args);
+      } catch (err) {
+        if (err instanceof CodedError || (name === 'transaction' && !isSqliteFailure(err))) throw err;
+        throw unavailable(file, dataDir, err);
+      }
+    };
+  }
+  return wrapped as unknown as SqliteRunStore;
 }

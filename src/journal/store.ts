@@ -17,6 +17,15 @@ export interface RunRecord {
   finishedAt: number | null;
   finalStatus: FinalStatus | null;
   finalLabel: string | null;
+  /** What a synchronized run's handler returned (its 200 body), when journaled. */
+  result?: unknown;
+}
+
+export interface JournalSize {
+  /** The file's size. */
+  bytes: number;
+  /** Of which free pages, not yet given back to the file system. */
+  freeBytes: number;
 }
 
 /** One report owed to Port, in the order the handler made it. */
@@ -49,6 +58,8 @@ export interface RunStore {
   markStarted(runId: string, now: number): void;
   /** Records the decided final status (its delivery is an outbox op). */
   markFinished(runId: string, status: FinalStatus, label: string | null, now: number): void;
+  /** Journals what a synchronized run returned, so a redelivery is answered the same way. */
+  recordResult(runId: string, result: unknown): void;
   /** Runs in a state, oldest accepted first. */
   listRuns(state: RunState): RunRecord[];
   countRuns(state: RunState): number;
@@ -72,7 +83,10 @@ export interface RunStore {
    */
   transaction?<T>(fn: () => T): T;
 
-  /** Throws unless the journal can be written (readiness). */
+  /**
+   * Throws a `journal_unavailable` CodedError unless the journal looks usable (readiness): without writing.
+   * Every method throws that same coded error when the journal itself fails.
+   */
   checkWritable(): void;
   close(): void;
 }

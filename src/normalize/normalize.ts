@@ -1,5 +1,7 @@
 // Turns any body shape Port sends (v1 envelope, trigger-data body, the default `port_context` template,
-// a custom template) into one Invocation. Pure: no I/O, no clock. Rules: DESIGN.md §3.
+// a custom template) into one Invocation. Pure: no I/O, no clock. Only the body is signed: the URL's action
+// may fill in a missing action but never contradict the body's, and a run id taken from the RUN_ID header is
+// marked so the dispatcher confirms it with Port before anything runs.
 import { CodedError } from '../errors.js';
 import type { Invocation } from './invocation.js';
 
@@ -7,7 +9,7 @@ export interface Delivery {
   /** The parsed JSON body. */
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
-  /** The `:action` segment of POST /webhook/:action; it wins over the body. */
+  /** The `:action` segment of POST /webhook/:action (unsigned): used when the body names no action. */
   urlAction?: string;
 }
 
@@ -34,16 +36,16 @@ function header(headers: Delivery['headers'], name: string): string | undefined 
 // No control characters; Port's are short ASCII tokens (r_…), docs placeholders may hold spaces.
 const RUN_ID = /^[^\x00-\x1f\x7f]{1,256}$/u;
 
-function runIdOf(body: Obj | undefined, headers: Delivery['headers']): string {
+function runIdOf(body: Obj | undefined, headers: Delivery['headers']): { runId: string; fromHeader: boolean } {
   const portContext = obj(body?.port_context);
-  const runId =
+  const signed =
     text(obj(body?.context)?.runId) ??
     text(obj(body?.run)?.id) ??
     text(portContext?.runId) ??
     text(portContext?.run_id) ??
     text(body?.runId) ??
-    text(body?.run_id) ??
-    text(header(headers, 'run_id'));
+    text(body?.run_id);
+  const runId = signed ?? text(header(headers, 'run_id'));
   if (runId === undefined) {
     throw new CodedError(
       'missing_run_id',
@@ -53,11 +55,19 @@ function runIdOf(body: Obj | undefined, headers: Delivery['headers']): string {
   if (!RUN_ID.test(runId)) {
     throw new CodedError('missing_run_id', `the delivery's run id cannot be a Port run id (control characters, or over 256 characters): ${JSON.stringify(runId.slice(0, 80))}`);
   }
-  return runId;
+  return { runId, fromHeader: signed === undefined };
 }
 
 function actionOf(body: Obj | undefined, urlAction: string | undefined): string | null {
-  return text(urlAction) ?? text(body?.action) ?? text(obj(body?.action)?.identifier) ?? null;
+  const signed = text(body?.action) ?? text(obj(body?.action)?.identifier);
+  const fromUrl = text(urlAction);
+  if (signed !== undefined && fromUrl !== undefined && signed !== fromUrl) {
+    throw new CodedError(
+      'action_mismatch',
+      `the URL names action ${JSON.stringify(fromUrl.slice(0, 80))} but the signed body names ${JSON.stringify(signed.slice(0, 80))}: check the action's webhook URL`,
+    );
+  }
+  return signed ?? fromUrl ?? null;
 }
 
 /** A blueprint given as a string or as `{identifier}`. */
@@ -85,11 +95,12 @@ function inputsOf(body: Obj | undefined): Obj {
 
 export function normalizeDelivery(delivery: Delivery): Invocation {
   const body = obj(delivery.body);
-  const runId = runIdOf(body, delivery.headers);
+  const { runId, fromHeader } = runIdOf(body, delivery.headers);
   const entity = entityOf(body);
   const payloadAction = obj(obj(body?.payload)?.action);
   return {
     runId,
+    ...(fromHeader ? { runIdFromHeader: true } : {}),
     action: actionOf(body, delivery.urlAction),
     blueprint:
       text(obj(body?.context)?.blueprint) ??

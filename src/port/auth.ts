@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose';
 import type { Clock } from '../clock.js';
 import type { Logger, Redactor } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { backoffDelay } from './retry.js';
 
 /** POST /v1/auth/access_token answer (required keys only). */
 export interface TokenResponse {
@@ -37,6 +38,27 @@ export interface TokenManagerOptions {
   logger: Logger;
   redactor?: Redactor;
   metrics?: Metrics;
+  /** Wait after Port first refuses our credentials; doubles per refusal up to `refusedMaxDelayMs`. */
+  refusedBaseDelayMs?: number;
+  refusedMaxDelayMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Where the token stands, for readiness detail and logs: `ok` (a token is cached), `none` (none asked for
+ * yet, or it expired), `failing` (the last request got no usable answer), `refused` (Port answered 401/403
+ * to our credentials: no new request before `retryAt`).
+ */
+export interface TokenStatus {
+  state: 'ok' | 'none' | 'failing' | 'refused';
+  /** Epoch ms the state began. */
+  since: number;
+  /** While refused: when the next token request may go out. */
+  retryAt?: number;
+  /** Refusals in a row. */
+  refusals?: number;
+  /** Port's status and error code of the last failure (never a token or secret). */
+  lastError?: string;
 }
 
 const MAX_REFRESH_AHEAD_MS = 60_000;
@@ -63,16 +85,30 @@ function jwtExpiry(token: string): number | null {
   }
 }
 
+const REFUSED_BASE_DELAY_MS = 5_000;
+const REFUSED_MAX_DELAY_MS = 5 * 60_000;
+
 export class TokenManager implements TokenSource {
   private cached: AccessToken | null = null;
   private inflight: Promise<AccessToken> | null = null;
+  private current: TokenStatus;
+  /** While refused: the refusal every caller gets until retryAt, without a request. */
+  private refusal: { error: unknown; retryAt: number; count: number } | null = null;
+  /** The token value registered with the redactor. */
+  private masked: string | null = null;
 
-  constructor(private readonly opts: TokenManagerOptions) {}
+  constructor(private readonly opts: TokenManagerOptions) {
+    this.current = { state: 'none', since: opts.clock.now() };
+  }
 
-  /** A token valid now: the cached one, or the single in-flight refresh everyone awaits. */
+  /**
+   * A token valid now: the cached one, or the single in-flight refresh everyone awaits. While Port refuses
+   * our credentials, callers get that refusal at once until the backoff allows one more request.
+   */
   getToken(): Promise<AccessToken> {
     const now = this.opts.clock.now();
     if (this.cached && now < this.cached.refreshAt) return Promise.resolve(this.cached);
+    if (this.refusal && now < this.refusal.retryAt && !this.inflight) return Promise.reject(this.refusal.error);
     this.inflight ??= this.refresh().finally(() => {
       this.inflight = null;
     });
@@ -83,6 +119,44 @@ export class TokenManager implements TokenSource {
     if (this.cached?.value === value) this.cached = null;
   }
 
+  status(): TokenStatus {
+    if (this.current.state === 'ok' && (!this.cached || this.opts.clock.now() >= this.cached.expiresAt)) {
+      return { state: 'none', since: this.cached?.expiresAt ?? this.current.since };
+    }
+    return { ...this.current };
+  }
+
+  /** Moves to a new state; logs and updates the metric only when the state changes. */
+  private enter(next: Omit<TokenStatus, 'since'>, err?: unknown): void {
+    const changed = next.state !== this.current.state;
+    this.current = { ...next, since: changed ? this.opts.clock.now() : this.current.since };
+    this.opts.metrics?.portCredentialsRefused.set(next.state === 'refused' ? 1 : 0);
+    if (!changed) return;
+    const log = this.opts.logger;
+    if (next.state === 'refused') {
+      log.error('Port refuses our credentials (PORT_CLIENT_ID/PORT_CLIENT_SECRET revoked or rotated?); token requests back off', {
+        error: next.lastError,
+        retryInMs: (next.retryAt ?? 0) - this.opts.clock.now(),
+      });
+    } else if (next.state === 'failing') {
+      log.warn('port token request failed', { error: errText(err) });
+    } else if (next.state === 'ok') {
+      log.info('port access token obtained');
+    }
+  }
+
+  private refused(err: unknown): void {
+    const count = (this.refusal?.count ?? 0) + 1;
+    const delay = backoffDelay(
+      count,
+      { baseDelayMs: this.opts.refusedBaseDelayMs ?? REFUSED_BASE_DELAY_MS, maxDelayMs: this.opts.refusedMaxDelayMs ?? REFUSED_MAX_DELAY_MS },
+      this.opts.random,
+    );
+    const retryAt = this.opts.clock.now() + delay;
+    this.refusal = { error: err, retryAt, count };
+    this.enter({ state: 'refused', retryAt, refusals: count, lastError: describe(err) });
+  }
+
   private async refresh(): Promise<AccessToken> {
     const startedAt = this.opts.clock.now();
     this.opts.metrics?.tokenRefreshes.inc();
@@ -90,6 +164,8 @@ export class TokenManager implements TokenSource {
     try {
       resp = await this.opts.fetchToken();
     } catch (err) {
+      if (isCredentialRefusal(err)) this.refused(err);
+      else this.enter({ state: 'failing', lastError: describe(err) }, err);
       // Inside the refresh-ahead window the old token still works: keep serving it rather than failing calls.
       const old = this.cached;
       if (old && this.opts.clock.now() < old.expiresAt) {
@@ -98,15 +174,32 @@ export class TokenManager implements TokenSource {
       }
       throw err;
     }
+    this.refusal = null;
+    // Only the token in use is masked by value: a replaced one is dropped, not kept forever.
+    if (this.masked !== null && this.masked !== resp.accessToken) this.opts.redactor?.remove(this.masked);
     this.opts.redactor?.add(resp.accessToken);
+    this.masked = resp.accessToken;
     // Times count from when we asked, not when the answer came: errs on the early side.
     const times = tokenTimes(resp, startedAt);
     const scheme = resp.tokenType && resp.tokenType.toLowerCase() !== 'bearer' ? resp.tokenType : 'Bearer';
     const token: AccessToken = { value: resp.accessToken, authorization: `${scheme} ${resp.accessToken}`, ...times };
     this.cached = token;
-    this.opts.logger.debug('port access token obtained', { expiresInMs: times.expiresAt - startedAt });
+    this.enter({ state: 'ok' });
+    this.opts.logger.debug('port access token refreshed', { expiresInMs: times.expiresAt - startedAt });
     return token;
   }
+}
+
+/** Port refusing the credentials themselves (not an outage): 401 or 403 on the token request. */
+function isCredentialRefusal(err: unknown): boolean {
+  const status = (err as { status?: unknown } | null)?.status;
+  return status === 401 || status === 403;
+}
+
+function describe(err: unknown): string {
+  const e = err as { status?: unknown; portError?: unknown } | null;
+  if (e && typeof e.status === 'number') return `HTTP ${e.status || 'no answer'}${typeof e.portError === 'string' ? ` ${e.portError}` : ''}`;
+  return errText(err);
 }
 
 function errText(err: unknown): string {

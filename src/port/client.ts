@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import type { Redactor } from '../logger.js';
-import { TokenManager, type TokenResponse } from './auth.js';
+import { TokenManager, type TokenResponse, type TokenStatus } from './auth.js';
 import { PortApiError } from './errors.js';
 import { PortHttp, type PortHttpOptions, type PortRequest } from './portHttp.js';
 import type {
@@ -24,6 +24,8 @@ export interface PortClientOptions extends PortHttpOptions {
   credentials: { clientId: string; clientSecret: string };
   /** Access tokens (and the client secret) are registered here so no log line can show them. */
   redactor?: Redactor;
+  /** Backoff of token requests while Port refuses the credentials (default 5 s doubling up to 5 min). */
+  tokenBackoff?: { baseDelayMs?: number; maxDelayMs?: number };
 }
 
 /** Port accepts at most this many entities in one bulk request. */
@@ -56,6 +58,9 @@ export class PortClient implements PortApi {
       logger: opts.logger,
       redactor: opts.redactor,
       metrics: opts.metrics,
+      refusedBaseDelayMs: opts.tokenBackoff?.baseDelayMs,
+      refusedMaxDelayMs: opts.tokenBackoff?.maxDelayMs,
+      random: opts.random,
       fetchToken: async () => {
         const res = await this.http.send({ method: 'POST', route: AUTH_ROUTE, path: 'v1/auth/access_token', json: { clientId, clientSecret } });
         return parse(tokenSchema, res.body, AUTH_ROUTE, res.status) satisfies TokenResponse;
@@ -121,6 +126,10 @@ export class PortClient implements PortApi {
 
   async checkToken(): Promise<void> {
     await this.tokens.getToken();
+  }
+
+  tokenStatus(): TokenStatus {
+    return this.tokens.status();
   }
 
   /** Releases kept-alive connections. */

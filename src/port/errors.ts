@@ -27,9 +27,4 @@ export class PortApiError extends Error {
   get transient(): boolean {
     return isRetryableStatus(this.status) || this.status === 401 || this.status === 403;
   }
-
-  /** Port says the run already has its final status (409/422 on a run write). */
-  get alreadyFinished(): boolean {
-    return this.status === 409 || this.status === 422;
-  }
 }

@@ -1,5 +1,6 @@
 // Shapes of Port's run, run-log, entity and auth API (see src/simulator/openapi/port-operations.json,
 // vendored from Port's OpenAPI spec) and the interface the rest of the service uses to reach Port.
+import type { TokenStatus } from './auth.js';
 
 export type FinalStatus = 'SUCCESS' | 'FAILURE';
 export type RunStatus = 'IN_PROGRESS' | FinalStatus | 'WAITING_FOR_APPROVAL' | 'DECLINED';
@@ -101,6 +102,8 @@ export interface PortApi {
   updateEntity(blueprint: string, identifier: string, patch: Partial<EntityInput>, query?: EntityWriteOptions, opts?: PortCallOptions): Promise<PortEntity>;
   deleteEntity(blueprint: string, identifier: string, query?: DeleteEntityOptions, opts?: PortCallOptions): Promise<void>;
   bulkCreateEntities(blueprint: string, entities: EntityInput[], query?: CreateEntityOptions, opts?: PortCallOptions): Promise<BulkResult>;
-  /** A token is cached or obtainable now (readiness). */
+  /** A token is cached or obtainable now (sends a token request when none is cached). */
   checkToken(): Promise<void>;
+  /** Where the access token stands, without any request (readiness detail). */
+  tokenStatus(): TokenStatus;
 }

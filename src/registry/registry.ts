@@ -1,5 +1,6 @@
-// Action id → handler. Exact ids win; otherwise a 2024-migration prefix (`<blueprint>_<name>`) is stripped
-// so handlers written for the old, unprefixed ids keep working.
+// Action id → handler. Exact ids win; otherwise the run's own blueprint prefix (`<blueprint>_<name>`, from
+// Port's 2024 migration) is stripped so handlers written for the old, unprefixed ids keep working. Nothing
+// else is stripped: `dry_run_delete_repo` must never run `delete_repo` because the suffix happens to match.
 import { CodedError } from '../errors.js';
 import type { Handler } from './defineHandler.js';
 
@@ -11,23 +12,23 @@ export interface ResolvedHandler {
 
 export interface Registry {
   resolve(action: string, blueprint: string | null): ResolvedHandler | null;
+  /**
+   * True when only the run's blueprint can decide: no exact handler, no blueprint known, yet a handler exists
+   * for what follows some `_` in the id. The caller then asks Port for the run's blueprint instead of guessing.
+   */
+  needsBlueprint(action: string, blueprint: string | null): boolean;
   /** Exact lookup, no prefix stripping. */
   get(action: string): Handler | undefined;
   /** Registered action ids, sorted. */
   actions(): string[];
 }
 
-/** Candidate ids for a delivered action, most specific first (the exact id is tried before these). */
-export function prefixCandidates(action: string, blueprint: string | null): string[] {
+/** The id without the run's own blueprint prefix, or null when the id does not carry it. */
+export function stripBlueprintPrefix(action: string, blueprint: string | null): string | null {
   if (blueprint && action.startsWith(`${blueprint}_`) && action.length > blueprint.length + 1) {
-    return [action.slice(blueprint.length + 1)];
+    return action.slice(blueprint.length + 1);
   }
-  const out: string[] = [];
-  for (let i = action.indexOf('_'); i !== -1; i = action.indexOf('_', i + 1)) {
-    const suffix = action.slice(i + 1);
-    if (suffix) out.push(suffix);
-  }
-  return out; // indexOf walks left to right, so the longest suffix comes first
+  return null;
 }
 
 /** Builds a registry; two handlers for one action id → handler_load_failed. */
@@ -45,11 +46,16 @@ export function createRegistry(handlers: readonly Handler[]): Registry {
     resolve(action, blueprint) {
       const exact = byAction.get(action);
       if (exact) return { handler: exact, action };
-      for (const candidate of prefixCandidates(action, blueprint)) {
-        const handler = byAction.get(candidate);
-        if (handler) return { handler, action: candidate };
+      const stripped = stripBlueprintPrefix(action, blueprint);
+      const handler = stripped === null ? undefined : byAction.get(stripped);
+      return handler && stripped !== null ? { handler, action: stripped } : null;
+    },
+    needsBlueprint(action, blueprint) {
+      if (blueprint !== null || byAction.has(action)) return false;
+      for (let i = action.indexOf('_'); i !== -1; i = action.indexOf('_', i + 1)) {
+        if (byAction.has(action.slice(i + 1))) return true;
       }
-      return null;
+      return false;
     },
     get: (action) => byAction.get(action),
     actions: () => [...byAction.keys()].sort(),

@@ -7,11 +7,14 @@ import type { Clock } from '../clock.js';
 import type { OutboxOp, RunStore } from '../journal/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { CodedError } from '../errors.js';
 import { PortApiError } from '../port/errors.js';
-import type { PortApi } from '../port/types.js';
+import { backoffDelay } from '../port/retry.js';
+import type { PortApi, RunPatch } from '../port/types.js';
 import { createSender, describeError } from './sender.js';
-import { nextBatch, type Batch } from './mergeOps.js';
+import { nextBatch, type Batch, type PortCall } from './mergeOps.js';
 import { PendingOps } from './pendingOps.js';
+import { judgeRefusedFinal, type RefusalState } from './refusedFinal.js';
 
 export interface OutboxOptions {
   store: RunStore;
@@ -59,12 +62,18 @@ interface Lane {
   /** Ops up to this seq go one per request: a merged request of them was refused. */
   mergeAfter: number;
   timer?: NodeJS.Timeout;
+  /** How Port's refusals of the final status went; the body sent instead of the journaled one. */
+  refusals: RefusalState;
+  finalCall?: PortCall;
 }
 
 interface Deferred {
+  runId: string;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
+
+const newLane = (): Lane => ({ state: 'queued', failures: 0, mergeAfter: 0, refusals: { conflicts: 0, fallbacks: 0 } });
 
 export function createOutbox(opts: OutboxOptions): Outbox {
   const { store, port, clock, logger } = opts;
@@ -80,6 +89,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const waitingForSlot: string[] = [];
   const waiters = new Map<number, Deferred>();
   const drainWaiters = new Map<string, Array<() => void>>();
+  const seqRuns = new Map<number, string>();
   let running = 0;
   let stopped = false;
   let depth = 0;
@@ -109,9 +119,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   function finishLane(runId: string): void {
     lanes.delete(runId);
     pending.forget(runId);
-    const ws = drainWaiters.get(runId);
-    drainWaiters.delete(runId);
-    for (const w of ws ?? []) w();
+    releaseDrainWaiters(runId);
   }
 
   function releaseSlot(): void {
@@ -129,17 +137,37 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     drive(runId, lane)
       .catch((err: unknown) => {
         // A journal failure mid-delivery (or the journal closed at shutdown under an in-flight request):
-        // the ops stay pending and go out at the next kick or start.
-        if (!stopped) logger.error('outbox lane stopped on a journal error', { runId, action: pending.knownActionOf(runId), error: describeError(err) });
+        // the ops stay pending. Whoever waits on this run is answered now, and the run is tried again
+        // after a backoff, so nothing waits on a lane that no longer exists.
         lanes.delete(runId);
+        if (stopped) return;
+        logger.error('outbox lane stopped on a journal error; retrying later', { runId, action: pending.knownActionOf(runId), error: describeError(err) });
+        abandon(runId, new CodedError('journal_unavailable', `the run journal failed while delivering reports of run ${runId}: ${describeError(err)}`, { runId }, { cause: err }));
+        const retry: Lane = newLane();
+        retry.failures = lane.failures;
+        lanes.set(runId, retry);
+        backoff(runId, retry);
       })
       .finally(releaseSlot);
   }
 
+  /** Rejects the entity writes of a run still waiting on Port's answer and releases its drain waiters. */
+  function abandon(runId: string, error: unknown): void {
+    const seqs = new Set<number>();
+    for (const [seq, w] of waiters) if (w.runId === runId) seqs.add(seq);
+    settle([...seqs], { ok: false, error });
+    releaseDrainWaiters(runId);
+  }
+
+  function releaseDrainWaiters(runId: string): void {
+    const ws = drainWaiters.get(runId);
+    drainWaiters.delete(runId);
+    for (const w of ws ?? []) w();
+  }
+
   function backoff(runId: string, lane: Lane): void {
     lane.failures++;
-    const exp = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(lane.failures - 1, 30));
-    const delay = Math.round(exp / 2 + (random() * exp) / 2);
+    const delay = backoffDelay(lane.failures, { baseDelayMs, maxDelayMs }, random);
     lane.state = 'backoff';
     lane.timer = setTimeout(() => {
       lane.timer = undefined;
@@ -152,20 +180,19 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   /** Sends the run's pending ops until none is left, Port is unreachable (backoff) or the outbox stops. */
   async function drive(runId: string, lane: Lane): Promise<void> {
     while (!stopped) {
-      const batch = nextBatch(pending.of(runId), lane.mergeAfter);
-      if (!batch) {
+      const journaled = nextBatch(pending.of(runId), lane.mergeAfter);
+      if (!journaled) {
         finishLane(runId);
         return;
       }
+      const batch = journaled.final && lane.finalCall ? { ...journaled, call: lane.finalCall } : journaled;
+      let value: unknown;
       try {
-        const value = await send(runId, batch, pending.actionOf(runId));
-        lane.failures = 0;
-        complete(runId, batch, { ok: true, value });
+        value = await send(runId, batch, pending.actionOf(runId));
       } catch (err) {
         if (!(err instanceof PortApiError) || err.transient) {
           if (!(err instanceof PortApiError)) logger.error('unexpected error delivering to Port; will retry', { runId, action: pending.actionOf(runId), error: describeError(err) });
-          store.noteAttempt(batch.seqs[0], describeError(err));
-          if (!stopped) backoff(runId, lane);
+          retryLater(runId, lane, batch, err);
           return;
         }
         if (batch.seqs.length > 1) {
@@ -174,25 +201,62 @@ export function createOutbox(opts: OutboxOptions): Outbox {
           continue;
         }
         lane.failures = 0;
-        if (batch.final && err.alreadyFinished) {
-          logger.info('Port says the run already has its final status; counted as finished', { runId, action: pending.actionOf(runId), status: err.status });
-          complete(runId, batch, { ok: true, value: undefined });
-        } else {
-          logger.warn('Port refused a report for good; recorded, going on with the run', {
-            runId,
-            action: pending.actionOf(runId),
-            seq: batch.seqs[0],
-            status: err.status,
-            portError: err.portError,
-            traceId: err.traceId,
-            error: err.message,
-          });
-          complete(runId, batch, { ok: false, error: err });
+        if (batch.final && batch.call.kind === 'patch' && journaled.call.kind === 'patch' && (err.status === 409 || err.status === 422)) {
+          if (!(await refusedFinal(runId, lane, batch, journaled.call.body, err))) return;
+          continue;
         }
+        refusedForGood(runId, batch, err);
+        continue;
       }
+      // Outside the try: a journal error here is not Port's, and stops the lane (see start()).
+      lane.failures = 0;
+      complete(runId, batch, { ok: true, value });
     }
     // Stopped with the lane mid-way: its ops stay journaled for the next start.
     lanes.delete(runId);
+  }
+
+  function retryLater(runId: string, lane: Lane, batch: Batch, err: unknown): void {
+    store.noteAttempt(batch.seqs[0], describeError(err));
+    if (!stopped) backoff(runId, lane);
+  }
+
+  function refusedForGood(runId: string, batch: Batch, err: PortApiError): void {
+    logger.warn('Port refused a report for good; recorded, going on with the run', {
+      runId,
+      action: pending.actionOf(runId),
+      seq: batch.seqs[0],
+      status: err.status,
+      portError: err.portError,
+      traceId: err.traceId,
+      error: err.message,
+    });
+    complete(runId, batch, { ok: false, error: err });
+  }
+
+  /** A 409/422 on the final status: Port's view of the run decides. False when the lane is in backoff. */
+  async function refusedFinal(runId: string, lane: Lane, batch: Batch, original: RunPatch, err: PortApiError): Promise<boolean> {
+    const action = pending.actionOf(runId);
+    const verdict = await judgeRefusedFinal(port, runId, err, original, lane.refusals, { ...(action ? { action } : {}), budgetMs: opts.callBudgetMs });
+    const fields = { runId, action, status: err.status, portError: err.portError, traceId: err.traceId };
+    switch (verdict.kind) {
+      case 'finished':
+        logger.info('Port shows the run already finished; its final status counts as delivered', { ...fields, portStatus: verdict.status });
+        complete(runId, batch, { ok: true, value: undefined });
+        return true;
+      case 'retry':
+        logger.warn('Port refused the final status while the run is still open; trying again later', { ...fields, error: err.message });
+        retryLater(runId, lane, batch, err);
+        return false;
+      case 'fallback':
+        logger.warn('Port refused the final status; sending a simpler one', { ...fields, error: err.message, fallback: verdict.body });
+        lane.finalCall = { kind: 'patch', body: verdict.body };
+        return true;
+      case 'give-up':
+        logger.error(`the final status could not be delivered: ${verdict.reason}`, fields);
+        complete(runId, batch, { ok: false, error: err });
+        return true;
+    }
   }
 
   function enqueue(runId: string, lane: Lane): void {
@@ -202,7 +266,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
 
   function kick(runId: string): void {
     if (stopped || lanes.has(runId)) return; // a live lane re-reads the journal before every request
-    const lane: Lane = { state: 'queued', failures: 0, mergeAfter: 0 };
+    const lane = newLane();
     lanes.set(runId, lane);
     // Start after the caller's current burst of reports (awaited or not), so consecutive PATCHes and a
     // final status journaled together can merge into one request.
@@ -224,13 +288,17 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   return {
     append(runId, op, action) {
       const seq = pending.append(runId, op, clock.now(), action);
+      // Remembered for waitFor() in this tick only (which run an entity write's waiter belongs to).
+      seqRuns.clear();
+      seqRuns.set(seq, runId);
       setDepth(depth + 1);
       kick(runId);
       return seq;
     },
     kick,
     waitFor(seq) {
-      return new Promise((resolve, reject) => waiters.set(seq, { resolve, reject }));
+      const runId = seqRuns.get(seq) ?? '';
+      return new Promise((resolve, reject) => waiters.set(seq, { runId, resolve, reject }));
     },
     resumeAll() {
       const runs = store.runsWithPendingOps();
@@ -260,6 +328,8 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       // Nobody may wait forever on a run whose reports now stay journaled for the next start.
       for (const ws of drainWaiters.values()) for (const w of ws) w();
       drainWaiters.clear();
+      const stoppedError = new CodedError('shutting_down', 'the service stopped before Port answered; the write stays journaled and is sent at the next start');
+      settle([...waiters.keys()], { ok: false, error: stoppedError });
       for (const lane of lanes.values()) {
         if (lane.timer) clearTimeout(lane.timer);
         lane.timer = undefined;

@@ -1,4 +1,4 @@
-// Port secret inputs (encryption "aes256-gcm", PROTOCOL.md §2.3): base64 of [IV 16 B][ciphertext][tag 16 B],
+// Port secret inputs (encryption "aes256-gcm"): base64 of [IV 16 B][ciphertext][tag 16 B],
 // keyed with the first 32 bytes of the client secret. Every failure names what is wrong, never the value.
 import { createDecipheriv } from 'node:crypto';
 import { CodedError } from '../errors.js';

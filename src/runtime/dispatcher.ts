@@ -3,10 +3,11 @@
 // graceful stop: no new runs, in-flight runs get a grace period, then are aborted and finalized.
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { CodedError, publicMessage } from '../errors.js';
+import { CodedError, isCodedError, publicMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Invocation } from '../normalize/invocation.js';
+import { withPortRun, type PortRunFacts } from '../normalize/portRun.js';
 import type { RunRecord, RunStore } from '../journal/store.js';
 import type { Registry } from '../registry/registry.js';
 import type { ManagedRunReporter } from '../reporter/types.js';
@@ -19,8 +20,8 @@ const SYNC_DRAIN_MAX_MS = 10_000;
 
 export type ReporterFactory = (run: { runId: string; action: string; synchronized: boolean }) => ManagedRunReporter;
 
-/** Asks Port for a run's action: null when Port does not know the run; throws when Port is unreachable. */
-export type LookupAction = (runId: string) => Promise<{ action: string; blueprint: string | null } | null>;
+/** Asks Port about a run (action, blueprint, status): null when Port does not know the run; throws when Port is unreachable. */
+export type LookupAction = (runId: string) => Promise<PortRunFacts | null>;
 
 export interface DispatcherOptions {
   store: RunStore;
@@ -100,42 +101,77 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     };
   }
 
+  /** Synchronized runs executing in this process, until their answer is decided and journaled. */
+  const syncRunning = new Set<string>();
+
+  /**
+   * The answer to a run id already journaled. Port takes a synchronized run's status from our answer, so
+   * its redelivery gets the run's own outcome from the journal (200 with the result, 422 with the label),
+   * or 409 while it runs; any other run is a plain duplicate.
+   */
+  function duplicate(runId: string): DispatchResult | null {
+    if (syncRunning.has(runId)) throw runInProgress(runId);
+    if (store.stateOf(runId) === undefined) return null;
+    const record = store.get(runId);
+    if (!record?.synchronized) return { kind: 'duplicate', runId };
+    if (record.state !== 'finished') throw runInProgress(runId);
+    return record.finalStatus === 'SUCCESS'
+      ? { kind: 'sync', runId, ok: true, result: record.result }
+      : { kind: 'sync', runId, ok: false, label: record.finalLabel ?? 'run failed' };
+  }
+
+  const runInProgress = (runId: string) =>
+    new CodedError('run_in_progress', `synchronized run ${runId} is still running; its answer goes to the first delivery`);
+
   async function dispatchSync(invocation: Invocation, action: string): Promise<DispatchResult> {
     const { runId } = invocation;
+    const known = duplicate(runId);
+    if (known) return known;
     const slot = queue.tryAcquireNow();
-    if (!slot && store.stateOf(runId)) return { kind: 'duplicate', runId };
     if (!slot) throw new CodedError('queue_full', `no free run slot for synchronized run ${runId} (MAX_CONCURRENT_RUNS=${opts.config.maxConcurrentRuns})`);
     try {
-      if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return { kind: 'duplicate', runId };
-      store.markStarted(runId, clock.now());
-      const reporter = opts.reporterFactory({ runId, action, synchronized: true });
-      const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter));
-      // Its logs and entity writes reach Port before the answer does — unless Port is away for longer than
-      // one call's budget: then the answer goes out anyway (Port is waiting on it) and they follow.
-      const drained = await settlesWithin(reporter.drained(), Math.min(opts.config.portCallBudgetMs, SYNC_DRAIN_MAX_MS));
-      if (!drained) logger.warn('reports of a synchronized run were not all delivered before the answer', { runId, action });
-      return outcome.status === 'SUCCESS'
-        ? { kind: 'sync', runId, ok: true, result: outcome.result }
-        : { kind: 'sync', runId, ok: false, label: outcome.label ?? 'run failed' };
+      if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return duplicate(runId) ?? { kind: 'duplicate', runId };
+      syncRunning.add(runId);
+      try {
+        store.markStarted(runId, clock.now());
+        const reporter = opts.reporterFactory({ runId, action, synchronized: true });
+        const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter));
+        if (outcome.status === 'SUCCESS' && outcome.result !== undefined) {
+          try {
+            store.recordResult(runId, outcome.result);
+          } catch (err) {
+            logger.error('the result of a synchronized run could not be journaled: a redelivery gets the default body', { runId, action, error: publicMessage(err) });
+          }
+        }
+        // Its logs and entity writes reach Port before the answer does — unless Port is away for longer than
+        // one call's budget: then the answer goes out anyway (Port is waiting on it) and they follow.
+        const drained = await settlesWithin(reporter.drained(), Math.min(opts.config.portCallBudgetMs, SYNC_DRAIN_MAX_MS));
+        if (!drained) logger.warn('reports of a synchronized run were not all delivered before the answer', { runId, action });
+        return outcome.status === 'SUCCESS'
+          ? { kind: 'sync', runId, ok: true, result: outcome.result }
+          : { kind: 'sync', runId, ok: false, label: outcome.label ?? 'run failed' };
+      } finally {
+        syncRunning.delete(runId);
+      }
     } finally {
       slot.release();
     }
   }
 
-  /** True when `p` settled within `ms` (rejections count as settled: the outbox logged them). */
-  function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-      onAbort = () => resolve(false);
-      if (shutdownController.signal.aborted) resolve(false);
-      else shutdownController.signal.addEventListener('abort', onAbort, { once: true });
+  /** True when `p` settled within `ms` (rejections count as settled: the outbox logged them); false on shutdown. */
+  async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+    const stop = AbortSignal.any([shutdownController.signal, AbortSignal.timeout(ms)]);
+    if (stop.aborted) return false;
+    let onStop: (() => void) | undefined;
+    const stopped = new Promise<boolean>((resolve) => {
+      onStop = () => resolve(false);
+      stop.addEventListener('abort', onStop, { once: true });
     });
-    return Promise.race([p.then(() => true, () => true), timeout]).finally(() => {
-      clearTimeout(timer);
-      shutdownController.signal.removeEventListener('abort', onAbort!);
-    });
+    try {
+      return await Promise.race([p.then(() => true, () => true), stopped]);
+    } finally {
+      stop.removeEventListener('abort', onStop!);
+    }
   }
 
   const shuttingDown = () => new CodedError('shutting_down', 'the service is shutting down; Port or the operator can retry the delivery');
@@ -146,8 +182,11 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     // With the action in the body, the journal insert itself detects a duplicate (INSERT OR IGNORE).
 
     let invocation = received;
-    if (invocation.action === null) {
-      if (store.stateOf(runId)) return { kind: 'duplicate', runId }; // spare Port the lookup
+    // Port is asked when the body names no action, when only the run's blueprint can pick the handler, and
+    // whenever the run id came from the unsigned header (Port must confirm the run).
+    if (invocation.action === null || invocation.runIdFromHeader || registry.needsBlueprint(invocation.action, invocation.blueprint)) {
+      const known = duplicate(runId); // spare Port the lookup
+      if (known) return known;
       let found: Awaited<ReturnType<LookupAction>>;
       try {
         found = await opts.lookupAction(runId);
@@ -156,10 +195,11 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
         throw new CodedError('port_unavailable', `cannot reach Port to look up run ${runId}`, undefined, { cause: err });
       }
       if (!found) throw new CodedError('unknown_run', `Port does not know run ${runId}`);
-      invocation = { ...invocation, action: found.action, blueprint: invocation.blueprint ?? found.blueprint };
+      invocation = withPortRun(invocation, found);
       // The lookup awaited: a concurrent delivery of this run, or a shutdown, may have happened meanwhile.
       if (!accepting) throw shuttingDown();
-      if (store.stateOf(runId)) return { kind: 'duplicate', runId };
+      const raced = duplicate(runId);
+      if (raced) return raced;
     }
     const action = invocation.action as string;
 
@@ -168,10 +208,11 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     // From here to the enqueue nothing awaits: the duplicate check, the journal entry and the queue slot
     // are one step for the event loop.
     if (!queue.hasRoom()) {
-      if (store.stateOf(runId)) return { kind: 'duplicate', runId };
+      const known = duplicate(runId);
+      if (known) return known;
       throw new CodedError('queue_full', `run queue is full (MAX_QUEUED_RUNS=${opts.config.maxQueuedRuns}); the delivery can be retried`);
     }
-    if (!store.accept({ runId, action, invocation, synchronized: false }, clock.now())) return { kind: 'duplicate', runId };
+    if (!store.accept({ runId, action, invocation, synchronized: false }, clock.now())) return duplicate(runId) ?? { kind: 'duplicate', runId };
     queue.enqueue(job({ runId, action, invocation, synchronized: false }));
     return { kind: 'accepted', runId, action };
   }
@@ -181,10 +222,15 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       try {
         return await dispatchOne(received, meta);
       } catch (err) {
-        if (err instanceof CodedError) throw err;
-        // The journal (SQLite) failed: disk full, I/O error. Nothing was accepted; the sender may retry.
-        logger.error('the run journal failed while accepting a delivery', { runId: received.runId, action: received.action, error: publicMessage(err) });
-        throw new CodedError('journal_unavailable', 'the run journal cannot be written', undefined, { cause: err });
+        // The store reports its own failures as journal_unavailable (disk full, I/O error): nothing was
+        // accepted and the sender may retry. Anything else uncoded is a bug, answered as one.
+        if (isCodedError(err, 'journal_unavailable')) {
+          logger.error('the run journal failed while accepting a delivery', { runId: received.runId, action: received.action, error: publicMessage(err) });
+        } else if (!(err instanceof CodedError)) {
+          logger.error('accepting a delivery failed', { runId: received.runId, action: received.action, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+          throw new CodedError('internal_error', 'accepting the delivery failed', undefined, { cause: err });
+        }
+        throw err;
       }
     },
 

@@ -46,13 +46,16 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * Never rejects: whatever throws before, during or after the handler (an input schema with an async
+ * refinement or a throwing transform, the journal, a metric), the run still ends with a final status.
+ */
 export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   const { invocation, reporter, resolved, clock, metrics } = opts;
   const runId = invocation.runId;
   const metricAction = resolved?.action ?? 'unknown';
   const log = opts.logger.child({ runId, action: resolved?.action ?? opts.action });
   const startedAt = clock.now();
-  metrics?.runsStarted.inc({ action: metricAction });
 
   const finish = async (fallback: Outcome, result: unknown): Promise<RunOutcome> => {
     try {
@@ -62,12 +65,29 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     }
     const status = reporter.status ?? fallback.status;
     const label = reporter.status ? reporter.statusLabel : (fallback.label ?? null);
-    metrics?.runsFinished.inc({ action: metricAction, status });
-    metrics?.runDuration.observe({ action: metricAction }, Math.max(0, clock.now() - startedAt) / 1000);
-    log.info('run finished', { status, label });
+    try {
+      metrics?.runsFinished.inc({ action: metricAction, status });
+      metrics?.runDuration.observe({ action: metricAction }, Math.max(0, clock.now() - startedAt) / 1000);
+      log.info('run finished', { status, label });
+    } catch {
+      // observability must not change the outcome
+    }
     return { status, label, result: status === 'SUCCESS' ? result : undefined };
   };
 
+  try {
+    metrics?.runsStarted.inc({ action: metricAction });
+    return await execute(opts, log, finish);
+  } catch (err) {
+    log.error('the run failed outside its handler', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    return finish({ status: 'FAILURE', label: `internal error: ${publicMessage(err)}` }, undefined);
+  }
+}
+
+type Finish = (fallback: Outcome, result: unknown) => Promise<RunOutcome>;
+
+async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Promise<RunOutcome> {
+  const { invocation, reporter, resolved } = opts;
   if (!resolved) {
     log.warn(`no handler for action '${opts.action}'`);
     return finish({ status: 'FAILURE', label: `no handler for action '${opts.action}'` }, undefined);
@@ -76,7 +96,16 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
 
   let inputs: unknown = invocation.inputs;
   if (handler.inputs) {
-    const parsed = handler.inputs.safeParse(invocation.inputs ?? {});
+    // Async parsing: zod throws for async refinements under a synchronous parse. What a refinement or a
+    // transform itself throws ends the run here too, named as an input problem.
+    let parsed: Awaited<ReturnType<z.ZodType['safeParseAsync']>>;
+    try {
+      parsed = await handler.inputs.safeParseAsync(invocation.inputs ?? {});
+    } catch (err) {
+      const label = `invalid inputs: ${publicMessage(err)}`;
+      log.warn(label, { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      return finish({ status: 'FAILURE', label }, undefined);
+    }
     if (!parsed.success) {
       const label = `invalid inputs: ${describeIssues(parsed.error)}`;
       log.warn(label);
@@ -88,30 +117,27 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
   if (opts.signal?.aborted) return finish({ status: 'FAILURE', label: SHUTDOWN_LABEL }, undefined);
 
   const timeoutMs = handler.timeoutMs ?? opts.config.runTimeoutMs;
-  const controller = new AbortController();
-  let stopped: (outcome: Outcome) => void = () => {};
-  const stoppedP = new Promise<Outcome>((resolve) => (stopped = resolve));
-  const timer = setTimeout(() => {
-    const label = `timed out after ${timeoutMs} ms`;
-    // Decide first, then abort: a handler that rejects on abort must not win the race as a plain throw.
-    stopped({ status: 'FAILURE', label });
-    controller.abort(new DOMException(label, 'TimeoutError'));
-  }, timeoutMs);
-  const onShutdown = () => {
-    stopped({ status: 'FAILURE', label: SHUTDOWN_LABEL });
-    controller.abort(new DOMException(SHUTDOWN_LABEL, 'AbortError'));
-  };
-  opts.signal?.addEventListener('abort', onShutdown, { once: true });
+  const timeoutLabel = `timed out after ${timeoutMs} ms`;
+  // The deadline is a timer cleared when the run ends (AbortSignal.timeout would keep one alive per run for
+  // the whole timeout). AbortSignal.any adds no listener to the shared shutdown signal, so any number of
+  // concurrent runs stays clear of Node's listener-leak warning.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(timeoutLabel, 'TimeoutError')), timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+  const stopOutcome = (): Outcome => ({ status: 'FAILURE', label: deadline.signal.aborted ? timeoutLabel : SHUTDOWN_LABEL });
+  let onStop: () => void = () => {};
+  const stoppedP = new Promise<Outcome>((resolve) => (onStop = () => resolve(stopOutcome())));
+  signal.addEventListener('abort', onStop, { once: true });
 
   const clientSecret = opts.clientSecret !== undefined ? opts.clientSecret : (opts.config.portCredentials?.clientSecret ?? null);
   const ctx: RunContext<unknown> = {
-    runId,
+    runId: invocation.runId,
     action: resolved.action,
     inputs,
     entity: invocation.entity,
     trigger: invocation.trigger as RunTrigger | null,
     payload: invocation.payload,
-    signal: controller.signal,
+    signal,
     log,
     reporter,
     decrypt: (value: string) => decrypt(value, clientSecret),
@@ -127,8 +153,10 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<RunOutcome> {
     settled = await Promise.race([handlerP, stoppedP.then((outcome) => ({ kind: 'stopped' as const, outcome }))]);
   } finally {
     clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onShutdown);
+    signal.removeEventListener('abort', onStop);
   }
+  // A handler that rejects because its signal fired was stopped, not broken.
+  if (settled.kind === 'threw' && signal.aborted) settled = { kind: 'stopped', outcome: stopOutcome() };
 
   switch (settled.kind) {
     case 'returned':

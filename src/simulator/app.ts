@@ -121,6 +121,14 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
     const checked = sim.validator.validateRequest(op, { params: match.params, query: req.query as Record<string, unknown>, body });
     if (!checked.ok) return fail(422, 'invalid_request', checked.message, 'schema');
 
+    const refusal = sim.faults.takeFinalRefusal(op.key, body);
+    if (refusal) {
+      fault = 'refuse-final';
+      if (typeof refusal.body === 'string') res.status(refusal.status).type('text/plain').send(refusal.body);
+      else res.status(refusal.status).json(refusal.body);
+      return;
+    }
+
     try {
       const answer = sim.routes[op.key]({ params: match.params, query: checked.query, body });
       res.status(answer.status).json(answer.body);

@@ -38,8 +38,20 @@ export function routeMatches(rule: string, method: string, template: string): bo
   return rule.slice(0, space).toUpperCase() === method.toUpperCase() && rule.slice(space + 1) === template;
 }
 
+/** An injected refusal of a final status: sent as JSON when `body` is an object, else as plain text. */
+export interface FinalRefusal {
+  status: number;
+  body: unknown;
+}
+
+const FINAL_ROUTES: Record<string, string> = {
+  'PATCH /v1/actions/runs/{run_id}': 'status',
+  'POST /v1/actions/runs/{run_id}/logs': 'terminationStatus',
+};
+
 export class Faults {
   private latency = new Map<string, number>();
+  private finalRefusals: Array<{ kind: 'schema' | 'proxy-conflict'; remaining: number }> = [];
   private rules: ActiveRule[] = [];
   /** Epoch ms the outage ends, Infinity until cleared, null when up. */
   private outageUntil: number | null = null;
@@ -107,6 +119,23 @@ export class Faults {
     return { kind: 'fail-next', status: rule.status, body, headers: rule.headers ?? {} };
   }
 
+  refuseFinals(kind: 'schema' | 'proxy-conflict', count: number): void {
+    this.finalRefusals.push({ kind, remaining: count });
+  }
+
+  /** The injected refusal for a request that carries a final status, if any (consumes one use). */
+  takeFinalRefusal(routeKey: string, body: unknown): FinalRefusal | null {
+    const field = FINAL_ROUTES[routeKey];
+    if (!field || !body || typeof body !== 'object' || (body as Record<string, unknown>)[field] === undefined) return null;
+    const rule = this.finalRefusals.find((r) => r.remaining > 0);
+    if (!rule) return null;
+    rule.remaining -= 1;
+    this.finalRefusals = this.finalRefusals.filter((r) => r.remaining > 0);
+    return rule.kind === 'schema'
+      ? { status: 422, body: { ok: false, error: 'invalid_request', message: "The json provided does not match the route's schema" } }
+      : { status: 409, body: 'Conflict' };
+  }
+
   /** Fail-next uses not consumed yet (tests assert a client stopped retrying). */
   get pending(): number {
     return this.rules.reduce((n, r) => n + r.remaining, 0);
@@ -115,6 +144,7 @@ export class Faults {
   clear(): void {
     this.latency.clear();
     this.rules = [];
+    this.finalRefusals = [];
     this.outageUntil = null;
   }
 }

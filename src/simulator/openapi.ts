@@ -37,7 +37,7 @@ export interface RouteMatch {
 
 export type Validation = { ok: true; query: Record<string, unknown> } | { ok: false; message: string };
 
-// Marked `required: true` in the spec although Port's docs create entities without them (PROTOCOL §9.14).
+// Marked `required: true` in the spec although Port's docs create entities without them.
 const RELAXED_REQUIRED_QUERY = new Set(['upsert', 'delete_dependents']);
 const COMPONENTS_ID = 'https://port-sim.local/components.json';
 

@@ -25,6 +25,8 @@ export interface PortState {
   entities: SimEntities;
   tokens: TokenStore;
   credentials: { clientId: string; clientSecret: string };
+  /** Fault: the credentials are revoked (the token route answers 401 until restored). */
+  access: { revoked: boolean };
 }
 
 export type PortRoute = (ctx: PortRouteContext) => PortAnswer;
@@ -50,7 +52,7 @@ export function createPortRoutes(s: PortState): Record<string, PortRoute> {
   return {
     'POST /v1/auth/access_token': ({ body }) => {
       const { clientId, clientSecret } = body as { clientId: string; clientSecret: string };
-      if (clientId !== s.credentials.clientId || clientSecret !== s.credentials.clientSecret) {
+      if (s.access.revoked || clientId !== s.credentials.clientId || clientSecret !== s.credentials.clientSecret) {
         throw new SimError(401, 'unauthorized', 'Invalid client credentials');
       }
       return { status: 200, body: { ok: true, ...s.tokens.issue(clientId) } };

@@ -43,6 +43,7 @@ export class PortSimulator {
   private readonly entityStore: SimEntities;
   private readonly tokens: TokenStore;
   private readonly credentials: { clientId: string; clientSecret: string };
+  private readonly access = { revoked: false };
   /** Port operation handlers by `METHOD /template`. */
   readonly routes: Record<string, PortRoute>;
 
@@ -55,7 +56,7 @@ export class PortSimulator {
     this.runStore = new SimRuns(this.clock);
     this.entityStore = new SimEntities(this.clock, opts.checkRelations ?? true);
     this.tokens = new TokenStore(this.clock, opts.tokenExpiresInSeconds ?? 10_800, opts.reuseActiveToken ?? true);
-    this.routes = createPortRoutes({ runs: this.runStore, entities: this.entityStore, tokens: this.tokens, credentials: this.credentials });
+    this.routes = createPortRoutes({ runs: this.runStore, entities: this.entityStore, tokens: this.tokens, credentials: this.credentials, access: this.access });
   }
 
   get clientId(): string {
@@ -163,6 +164,25 @@ export class PortSimulator {
   /** Every token issued so far stops working: the next call with one gets 401. */
   expireTokens(): void {
     this.tokens.expireAll();
+  }
+
+  /** Port no longer takes our credentials: issued tokens stop working and the token route answers 401. */
+  revokeCredentials(): void {
+    this.access.revoked = true;
+    this.tokens.expireAll();
+  }
+
+  restoreCredentials(): void {
+    this.access.revoked = false;
+  }
+
+  /**
+   * The next `count` final statuses (PATCH with `status`, or a log with `terminationStatus`) are refused
+   * the way the tests need: `schema` is Port's 422 for a body that does not match the route's schema;
+   * `proxy-conflict` is a 409 from something in between, with no Port error body.
+   */
+  refuseFinals(kind: 'schema' | 'proxy-conflict', count = 1): void {
+    this.faults.refuseFinals(kind, count);
   }
 
   setTokenLifetime(seconds: number): void {

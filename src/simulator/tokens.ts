@@ -25,7 +25,7 @@ export class TokenStore {
   constructor(
     private readonly clock: Clock,
     public lifetimeSeconds: number,
-    /** Port returns the same active token until it expires (PROTOCOL §6), so `expiresIn` can be short. */
+    /** Port returns the same active token until it expires, so `expiresIn` can be short. */
     private readonly reuseActive: boolean,
   ) {}
 

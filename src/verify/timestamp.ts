@@ -1,4 +1,4 @@
-// Guard 2: the x-port-timestamp header. Port sends epoch seconds; some senders (Port's own example
+// The x-port-timestamp header. Port sends epoch seconds; some senders (Port's own example
 // backend) use milliseconds, so a value above 10^12 is read as milliseconds. The window applies both ways:
 // a delivery from the future is as suspect as a replayed one.
 import { CodedError } from '../errors.js';
@@ -22,7 +22,7 @@ export function parsePortTimestamp(header: HeaderValue): number {
 }
 
 /**
- * Guard 2 in full: parse, then require |now - timestamp| ≤ tolerance. Returns the timestamp in epoch ms.
+ * Parse, then require |now - timestamp| ≤ tolerance. Returns the timestamp in epoch ms.
  * The error message names the direction and the skew, so the log line tells the operator what to check.
  */
 export function checkPortTimestamp(header: HeaderValue, nowMs: number, toleranceSeconds: number): number {

@@ -63,6 +63,17 @@ async function deliverSlow(child: Child, n: number, inputs: Record<string, unkno
   return ids;
 }
 
+/** Runs of the `held` handler: each logs "held", then waits until `gate` (a file) exists. */
+async function deliverHeld(child: Child, n: number, gate: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await sim().deliver({ url: `${child.url}/webhook`, action: 'held', shape: 'v1', inputs: { gate } });
+    expect(res.status).toBe(202);
+    ids.push(res.runId);
+  }
+  return ids;
+}
+
 /** No run got two final writes, and no write was refused because the run had already ended. */
 function expectOneFinalEach(ids: string[]): void {
   for (const id of ids) {
@@ -74,10 +85,10 @@ function expectOneFinalEach(ids: string[]): void {
 }
 
 describe('when the service process is killed', () => {
-  it('when SIGKILLed while 5 slow runs execute and restarted on the same journal, then all 5 end FAILURE "interrupted" with their last progress', async () => {
+  it('when SIGKILLed while 5 runs execute and restarted on the same journal, then all 5 end FAILURE "interrupted" with their last progress', async () => {
     const first = await start();
-    const ids = await deliverSlow(first, 5, { steps: 20, stepMs: 500 });
-    await until(() => ids.every((id) => logsOf(id).length >= 1), 10_000, 'every run to log its first step');
+    const ids = await deliverHeld(first, 5, path.join(dataDir, 'never-opened'));
+    await until(() => ids.every((id) => logsOf(id).length >= 1), 10_000, 'every run to log its first line');
     first.proc.kill('SIGKILL');
     await first.exited;
     expect(ids.every((id) => sim().run(id)!.status === 'IN_PROGRESS')).toBe(true);
@@ -88,9 +99,10 @@ describe('when the service process is killed', () => {
       const run = sim().run(id)!;
       expect(run.status).toBe('FAILURE');
       expect(run.statusLabel).toBe('interrupted: the service restarted while this run was executing');
+      // At least once: a line Port got just before the kill, not yet marked sent in the journal, is sent again.
       const logs = logsOf(id);
-      expect(logs[0]).toBe('step 0');
-      expect(logs[logs.length - 1]).toMatch(/^last progress before the restart: step \d+$/);
+      expect(logs[logs.length - 1]).toBe('last progress before the restart: held');
+      expect(new Set(logs.slice(0, -1))).toEqual(new Set(['held']));
     }
     expectOneFinalEach(ids);
   });
@@ -139,15 +151,19 @@ describe('when the service process is killed', () => {
 describe('when signals and kills meet queued runs', () => {
   it('when SIGKILLed with runs still queued behind a busy slot, then after the restart the running one is interrupted and the queued ones run', async () => {
     const first = await start({ MAX_CONCURRENT_RUNS: '1' });
-    const ids = await deliverSlow(first, 3, { steps: 2, stepMs: 300 });
+    // The first run holds the only slot until the kill (its gate never opens): the others stay queued
+    // however long their deliveries take.
+    const [busy] = await deliverHeld(first, 1, path.join(dataDir, 'never-opened'));
+    const ids = [busy, ...(await deliverSlow(first, 2, { steps: 2, stepMs: 50 }))];
     await until(() => logsOf(ids[0]).length >= 1, 10_000, 'the first run to start');
     first.proc.kill('SIGKILL');
     await first.exited;
     expect(logsOf(ids[1])).toEqual([]);
+    expect(logsOf(ids[2])).toEqual([]);
 
     const second = await start({ MAX_CONCURRENT_RUNS: '1' });
     // A redelivery of a run that is still queued in the journal is a duplicate, not a second execution.
-    const again = await sim().deliver({ url: `${second.url}/webhook`, runId: ids[2], action: 'slow', shape: 'v1', inputs: { steps: 2, stepMs: 300 } });
+    const again = await sim().deliver({ url: `${second.url}/webhook`, runId: ids[2], action: 'slow', shape: 'v1', inputs: { steps: 2, stepMs: 50 } });
     expect(again).toMatchObject({ status: 200, body: { duplicate: true } });
     await until(() => terminal(ids), 15_000, 'all runs to be terminal after the restart');
     expect(sim().run(ids[0])).toMatchObject({ status: 'FAILURE', statusLabel: 'interrupted: the service restarted while this run was executing' });
@@ -174,7 +190,10 @@ describe('when signals and kills meet queued runs', () => {
     const [id] = await deliverSlow(first, 1, { steps: 100, stepMs: 200 });
     await until(() => logsOf(id).length >= 1, 10_000, 'the run to start');
     first.proc.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1500));
+    // The service notes the first signal's time just before it logs this line; a second signal more than
+    // its 1 s window after we read the line is "again" to it however late either signal is handled.
+    await until(() => /SIGTERM received: shutting down gracefully/.test(first.output()), 10_000, 'the first SIGTERM to be handled');
+    await new Promise((r) => setTimeout(r, 1100));
     first.proc.kill('SIGTERM');
     expect(await first.exited).toBe(130);
     expect(first.output()).toMatch(/received again: exiting now/);
@@ -208,8 +227,7 @@ describe('when Port is down for a while', () => {
     const child = await start();
     sim().outage(15_000);
     const ids = await deliverSlow(child, 10, { steps: 3, stepMs: 100 });
-    await new Promise((r) => setTimeout(r, 15_500));
-    await until(() => terminal(ids), 45_000, 'all runs to be delivered after the outage');
+    await until(() => terminal(ids), 60_000, 'all runs to be delivered after the outage');
     for (const id of ids) {
       expect(sim().run(id)!.status).toBe('SUCCESS');
       expect(logsOf(id)).toEqual(['step 0', 'step 1', 'step 2', 'done']);
@@ -219,18 +237,24 @@ describe('when Port is down for a while', () => {
 });
 
 describe('when deliveries exceed capacity', () => {
-  it('when 200 deliveries arrive against 2 workers and a queue of 5, then each gets 202 or 503 and every 202 ends terminal', async () => {
+  it('when 200 deliveries arrive against 2 workers and a queue of 5, then exactly 7 get 202, the rest 503 queue_full, and every 202 ends SUCCESS', async () => {
     const child = await start({ MAX_CONCURRENT_RUNS: '2', MAX_QUEUED_RUNS: '5' });
+    // No run can finish during the burst (the gate opens after it), so capacity alone decides the answers.
+    const gate = path.join(dataDir, 'gate');
     const results = await Promise.all(
-      Array.from({ length: 200 }, () => sim().deliver({ url: `${child.url}/webhook`, action: 'slow', shape: 'v1', inputs: { steps: 1, stepMs: 50 } })),
+      Array.from({ length: 200 }, () => sim().deliver({ url: `${child.url}/webhook`, action: 'held', shape: 'v1', inputs: { gate } })),
     );
-    const statuses = new Set(results.map((r) => r.status));
-    expect([...statuses].every((s) => s === 202 || s === 503)).toBe(true);
     const accepted = results.filter((r) => r.status === 202).map((r) => r.runId);
-    expect(accepted.length).toBeGreaterThanOrEqual(2);
-    expect(results.filter((r) => r.status === 503).every((r) => (r.body as { error: string }).error === 'queue_full')).toBe(true);
+    const refused = results.filter((r) => r.status !== 202);
+    expect(accepted).toHaveLength(7);
+    expect(refused).toHaveLength(193);
+    expect(refused.every((r) => r.status === 503 && (r.body as { error: string }).error === 'queue_full')).toBe(true);
+    writeFileSync(gate, '');
     await until(() => terminal(accepted), 30_000, 'every accepted run to finish');
-    for (const id of accepted) expect(sim().run(id)!.status).toBe('SUCCESS');
+    for (const id of accepted) {
+      expect(sim().run(id)!.status).toBe('SUCCESS');
+      expect(logsOf(id)).toEqual(['held', 'released']);
+    }
   });
 });
 

@@ -35,10 +35,19 @@ describe('POST /webhook answers', () => {
     expect(res.status).toBe(202);
   });
 
-  it('when the URL names an action, then it wins over the body', async () => {
+  it('when the URL names another action than the signed body, then 400 action_mismatch and nothing is dispatched', async () => {
     const deps = makeDeps();
     const v1 = JSON.stringify({ action: 'from_body', context: { runId: 'r_url' } });
     const res = await post(createIngressApp(deps), v1, signed(v1), '/webhook/from_url');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ ok: false, error: 'action_mismatch' });
+    expect(deps.dispatcher.calls).toEqual([]);
+  });
+
+  it('when the URL names an action and the body none, then the URL\'s action is dispatched', async () => {
+    const deps = makeDeps();
+    const body = JSON.stringify({ port_context: { runId: 'r_url' } });
+    const res = await post(createIngressApp(deps), body, signed(body), '/webhook/from_url');
     expect(res.status).toBe(202);
     expect(deps.dispatcher.calls[0].invocation.action).toBe('from_url');
   });

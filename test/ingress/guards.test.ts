@@ -1,6 +1,6 @@
-// Each guard of DESIGN.md §3 through HTTP: its code and status, the order between guards, and that nothing
+// Each guard of the webhook route through HTTP: its code and status, the order between guards, and that nothing
 // is dispatched on any rejection.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import express from 'express';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
@@ -149,6 +149,22 @@ describe('guard 3: signature', () => {
     expect(deps.dispatcher.calls[0].invocation).toMatchObject({ runId: 'r_jE5FhDURh4Uen2Qr', action: 'Create' });
   });
 
+  it('when port-agent relays floats like 1e-07 (signed as Python writes them), then it is accepted and the body parsed once', async () => {
+    const python = JSON.parse(readFileSync(new URL('../fixtures/python-json-dumps-vectors.json', import.meta.url), 'utf8')) as {
+      _meta: { secret: string; 'x-port-timestamp': string };
+      vectors: Array<{ name: string; wire: string; 'x-port-signature': string }>;
+    };
+    const v = python.vectors.find((x) => x.name === 'small floats')!;
+    deps = makeDeps({ secrets: [python._meta.secret], clock: { now: () => Number(python._meta['x-port-timestamp']) * 1000 } });
+    const parse = jest.spyOn(JSON, 'parse');
+    const res = await send(v.wire, { 'x-port-timestamp': python._meta['x-port-timestamp'], 'x-port-signature': v['x-port-signature'] });
+    const parsedWire = parse.mock.calls.filter(([text]) => text === v.wire).length;
+    parse.mockRestore();
+    expect(res.status).toBe(202);
+    expect(parsedWire).toBe(1);
+    expect(deps.dispatcher.calls[0].invocation).toMatchObject({ runId: 'r_py', inputs: { a: 1e-7, b: 1e-5 } });
+  });
+
   it('when a non-ASCII body is sent spaced and signed escaped-compact, then it is accepted', async () => {
     const value = { port_context: { runId: 'r_cafe' }, name: 'café' };
     const signedForm = escapeNonAscii(JSON.stringify(value));
@@ -177,7 +193,7 @@ describe('guard 4: JSON and normalization', () => {
     const noRun = JSON.stringify({ name: 'svc' });
     const res = await send(noRun, { ...signed(noRun), RUN_ID: 'r_header' });
     expect(res.status).toBe(202);
-    expect(deps.dispatcher.calls[0].invocation.runId).toBe('r_header');
+    expect(deps.dispatcher.calls[0].invocation).toMatchObject({ runId: 'r_header', runIdFromHeader: true }); // the dispatcher confirms it with Port
   });
 });
 

@@ -94,7 +94,7 @@ const rows: Row[] = [
     file: 'port-run-v2-payload-recorded.json',
     body: () => ({ region: 'eu' }),
     headers: { RUN_ID: 'r_Q0YotCZMKxDLdlaU' },
-    expected: { runId: 'r_Q0YotCZMKxDLdlaU', action: null, blueprint: null, inputs: { region: 'eu' }, entity: null, trigger: null },
+    expected: { runId: 'r_Q0YotCZMKxDLdlaU', runIdFromHeader: true, action: null, blueprint: null, inputs: { region: 'eu' }, entity: null, trigger: null },
   },
 ];
 
@@ -105,7 +105,8 @@ describe('normalizeDelivery over the fixtures', () => {
       const body = row.body ? row.body(fixture(row.file)) : fixture(row.file);
       const inv = normalizeDelivery({ body, headers: row.headers ?? {}, urlAction: row.urlAction });
       const { entity, trigger, payload, ...rest } = inv;
-      expect(rest).toEqual({ runId: row.expected.runId, action: row.expected.action, blueprint: row.expected.blueprint, inputs: row.expected.inputs });
+      const { runId, action, blueprint, inputs, runIdFromHeader } = row.expected;
+      expect(rest).toEqual({ runId, action, blueprint, inputs, ...(runIdFromHeader ? { runIdFromHeader } : {}) });
       expect(entity === null ? null : entity.identifier).toBe(row.expected.entity);
       expect(trigger === null ? null : typeof trigger).toBe(row.expected.trigger);
       expect(payload).toBe(body);
@@ -168,8 +169,23 @@ describe('normalizeDelivery rules', () => {
     expect(() => normalizeDelivery({ body: {}, headers: { run_id: ['r_a', 'r_b'] } })).toThrow(expect.objectContaining({ code: 'missing_run_id' }));
   });
 
-  it('when the URL names an action, then it wins over the body', () => {
-    expect(normalizeDelivery({ body: { action: 'from_body', runId: 'r' }, headers: noHeaders, urlAction: 'from_url' }).action).toBe('from_url');
+  it('when the URL names another action than the signed body, then it is action_mismatch', () => {
+    expect(() => normalizeDelivery({ body: { action: 'from_body', runId: 'r' }, headers: noHeaders, urlAction: 'from_url' })).toThrow(
+      expect.objectContaining({ code: 'action_mismatch', message: expect.stringMatching(/"from_url".*"from_body"/) }),
+    );
+    expect(() => normalizeDelivery({ body: { action: { identifier: 'a' }, runId: 'r' }, headers: noHeaders, urlAction: 'b' })).toThrow(
+      expect.objectContaining({ code: 'action_mismatch' }),
+    );
+  });
+
+  it('when the URL names the same action as the body, or the body names none, then that action is used', () => {
+    expect(normalizeDelivery({ body: { action: 'same', runId: 'r' }, headers: noHeaders, urlAction: 'same' }).action).toBe('same');
+    expect(normalizeDelivery({ body: { runId: 'r' }, headers: noHeaders, urlAction: 'from_url' }).action).toBe('from_url');
+  });
+
+  it('when the run id comes only from the RUN_ID header, then the invocation says so; from the body, it does not', () => {
+    expect(normalizeDelivery({ body: {}, headers: { RUN_ID: 'r_h' } }).runIdFromHeader).toBe(true);
+    expect(normalizeDelivery({ body: { runId: 'r_b' }, headers: { RUN_ID: 'r_h' } })).not.toHaveProperty('runIdFromHeader');
   });
 
   it('when action is an object, then its identifier and blueprint are used', () => {

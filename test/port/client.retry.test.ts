@@ -142,10 +142,14 @@ describe('network errors', () => {
   });
 
   it('when an attempt takes longer than the request timeout, then it counts as a network error and is retried', async () => {
-    server.setHandler(sequence({ status: 200, body: { ok: true, run: RUN }, delayMs: 500 }, { status: 200, body: { ok: true, run: RUN } }));
-    ({ client } = makeClient(server, { requestTimeoutMs: 100 }));
+    // The timeout bounds every attempt (and the token request): wide enough that only the hung one hits it.
+    server.setHandler(sequence({ status: 200, body: { ok: true, run: RUN }, delayMs: 3_000 }, { status: 200, body: { ok: true, run: RUN } }));
+    let metrics;
+    ({ client, metrics } = makeClient(server, { requestTimeoutMs: 1_000 }));
     await expect(client.getRun('r_1')).resolves.toMatchObject({ id: 'r_1' });
     expect(server.apiRequests()).toHaveLength(2);
+    const byStatus = Object.fromEntries((await metrics.portRequests.get()).values.filter((v) => v.labels.route === 'GET /v1/actions/runs/{run_id}').map((v) => [v.labels.status, v.value]));
+    expect(byStatus).toEqual({ network: 1, '200': 1 });
   });
 
   it('when the caller aborts during a wait, then the call ends with an aborted PortApiError and no further attempt', async () => {

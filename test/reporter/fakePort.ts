@@ -1,9 +1,10 @@
 // An in-memory PortApi for reporter and outbox tests: records every call in order, answers like Port, and
 // fails on demand (the next N calls of a method answer a status) with optional latency.
+import type { TokenStatus } from '../../src/port/auth.js';
 import { PortApiError } from '../../src/port/errors.js';
 import type { BulkResult, EntityInput, PortApi, PortCallOptions, PortEntity, PortRun } from '../../src/port/types.js';
 
-export type Method = Exclude<keyof PortApi, 'checkToken'>;
+export type Method = Exclude<keyof PortApi, 'checkToken' | 'tokenStatus'>;
 
 export interface Call {
   method: Method;
@@ -15,6 +16,8 @@ export interface Call {
 export class FakePort implements PortApi {
   readonly calls: Call[] = [];
   latencyMs = 0;
+  /** What getRun shows for a run (default IN_PROGRESS). */
+  readonly runStatus = new Map<string, PortRun['status']>();
   inFlight = 0;
   maxInFlight = 0;
   private readonly failures = new Map<Method, Array<{ status: number; portError?: string }>>();
@@ -48,7 +51,7 @@ export class FakePort implements PortApi {
   }
 
   private run(runId: string): PortRun {
-    return { id: runId, status: 'IN_PROGRESS', action: { identifier: 'test' }, properties: {} };
+    return { id: runId, status: this.runStatus.get(runId) ?? 'IN_PROGRESS', action: { identifier: 'test' }, properties: {} };
   }
 
   getRun(runId: string, opts?: PortCallOptions) {
@@ -79,4 +82,7 @@ export class FakePort implements PortApi {
     }));
   }
   async checkToken(): Promise<void> {}
+  tokenStatus(): TokenStatus {
+    return { state: 'ok', since: 0 };
+  }
 }

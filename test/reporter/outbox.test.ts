@@ -111,20 +111,23 @@ describe('createOutbox', () => {
     expect(lines.some((l) => l.level === 'warn' && l.status === 400 && l.runId === 'r_1')).toBe(true);
   });
 
-  it('when Port answers 422 to the final status, then the run counts as finished and nothing is retried', async () => {
+  it('when Port answers 422 to the final status and its run shows it finished, then the run counts as finished and nothing is retried', async () => {
     const { store, port, outbox } = setup();
     port.failNext('patchRun', 1, 422);
+    port.runStatus.set('r_1', 'SUCCESS');
     const seq = outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
     await expect(outbox.waitFor(seq)).resolves.toBeUndefined();
     await drain(outbox, 'r_1');
     expect(port.callsOf('patchRun')).toHaveLength(1);
+    expect(port.callsOf('getRun')).toHaveLength(1);
     expect(store.countPendingOps()).toBe(0);
   });
 
-  it('when a merged log + final is refused with 422, then the ops are retried one per request and the final counts as finished', async () => {
+  it('when a merged log + final is refused with 422, then the ops are retried one per request and the final counts as finished once Port shows it', async () => {
     const { port, outbox } = setup();
     port.failNext('addRunLog', 2, 422);
     port.failNext('patchRun', 1, 422);
+    port.runStatus.set('r_1', 'FAILURE');
     const log = outbox.append('r_1', { kind: 'log', message: 'late' });
     const logResult = outbox.waitFor(log);
     const fin = outbox.append('r_1', { kind: 'final', status: 'FAILURE', label: 'x' });
@@ -135,6 +138,7 @@ describe('createOutbox', () => {
       ['addRunLog', { message: 'late', terminationStatus: 'FAILURE', statusLabel: 'x' }],
       ['addRunLog', { message: 'late' }],
       ['patchRun', { status: 'FAILURE', statusLabel: 'x' }],
+      ['getRun', undefined],
     ]);
   });
 

@@ -73,12 +73,13 @@ describe('createRunReporter', () => {
     expect(lines.filter((l) => l.level === 'warn' && /second final status/.test(l.message))).toHaveLength(1);
   });
 
-  it('when Port answers 422 to the final status, then the run counts as finished with no retry loop', async () => {
+  it('when Port answers 422 to the final status and shows the run finished, then the run counts as finished with no retry loop', async () => {
     const { port, reporter, store } = setup();
     port.failNext('patchRun', 1, 422);
+    port.runStatus.set('r_1', 'FAILURE');
     await reporter.failure('boom');
     await reporter.drained();
-    expect(port.calls).toHaveLength(1);
+    expect(port.calls.map((c) => c.method)).toEqual(['patchRun', 'getRun']);
     expect(reporter.finished).toBe(true);
     expect(store.get('r_1')).toMatchObject({ state: 'finished', finalStatus: 'FAILURE', finalLabel: 'boom' });
     expect(store.countPendingOps()).toBe(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createMetrics } from '../../src/metrics.js';
 import { createRunQueue, type RunJob } from '../../src/runtime/runQueue.js';
-import { gate, tick, until } from './fakes.js';
+import { gate, tick, until } from './helpers.js';
 
 /** Jobs that record start order and concurrency, each held until released. */
 function harness() {

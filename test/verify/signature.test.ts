@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { signPortWebhook } from '../../src/verify/sign.js';
 import { escapeNonAscii, parseSignatureHeader, verifyPortSignature } from '../../src/verify/signature.js';
@@ -35,18 +35,18 @@ function pythonDumps(value: unknown): string {
 }
 
 const check = (header: string | string[] | undefined, body: string, secrets: string[] = ['test-secret'], timestamp = '1700000000') =>
-  () => verifyPortSignature({ header, timestamp, rawBody: Buffer.from(body, 'utf8'), secrets });
+  () => verifyPortSignature({ header, timestamp, rawBody: Buffer.from(body, 'utf8'), secrets }).form;
 
 describe('verifyPortSignature known answers', () => {
   it.each(vectors.map((v) => [v.name, v] as const))('when the vector "%s" is sent as its exact bytes, then it verifies as raw', (_n, v) => {
-    expect(verifyPortSignature({ header: v['x-port-signature'], timestamp: v['x-port-timestamp'], rawBody: Buffer.from(v.body, 'utf8'), secrets: [v.secret] })).toBe('raw');
+    expect(verifyPortSignature({ header: v['x-port-signature'], timestamp: v['x-port-timestamp'], rawBody: Buffer.from(v.body, 'utf8'), secrets: [v.secret] }).form).toBe('raw');
   });
 
   it('when port-agent sends spaced JSON signed over the compact ASCII-escaped form, then it verifies', () => {
     const sv = agentFixture._meta.signature_vector;
     const wire = pythonDumps(JSON.parse(sv.signed_content));
     expect(wire).not.toBe(sv.signed_content);
-    expect(verifyPortSignature({ header: sv.expected_signature, timestamp: sv.timestamp, rawBody: Buffer.from(wire), secrets: [sv.secret] })).toBe('compact');
+    expect(verifyPortSignature({ header: sv.expected_signature, timestamp: sv.timestamp, rawBody: Buffer.from(wire), secrets: [sv.secret] }).form).toBe('compact');
   });
 
   it('when a spaced body was signed over its compact form, then it verifies as compact', () => {
@@ -80,6 +80,55 @@ describe('verifyPortSignature known answers', () => {
 
   it('when the spaced-body signature is presented for the compact body, then it is invalid_signature', () => {
     expect(check(byName('spaced-body')['x-port-signature'], '{"a":1}')).toThrow(expect.objectContaining({ code: 'invalid_signature' }));
+  });
+});
+
+// port-agent's own signing, generated with python3 by scripts/python-json-vectors.py.
+const python = JSON.parse(readFileSync(new URL('../fixtures/python-json-dumps-vectors.json', import.meta.url), 'utf8')) as {
+  _meta: { secret: string; 'x-port-timestamp': string };
+  vectors: Array<{ name: string; wire: string; signed: string; 'x-port-signature': string }>;
+};
+
+describe('verifyPortSignature with port-agent (Python) relays', () => {
+  it.each(python.vectors.map((v) => [v.name, v] as const))(
+    'when port-agent sends json.dumps of "%s" signed over its compact form, then it verifies',
+    (_n, v) => {
+      const expected = JSON.stringify(JSON.parse(v.wire)) === v.signed ? 'compact' : 'ascii_escaped';
+      const verified = verifyPortSignature({ header: v['x-port-signature'], timestamp: python._meta['x-port-timestamp'], rawBody: Buffer.from(v.wire), secrets: [python._meta.secret] });
+      expect(verified).toEqual({ form: expected, parsed: { value: JSON.parse(v.wire) } });
+    },
+  );
+
+  it('when an input holds 1e-07 (JavaScript writes 1e-7), then only the Python form matches', () => {
+    const v = python.vectors.find((x) => x.name === 'small floats')!;
+    expect(JSON.stringify(JSON.parse(v.wire))).not.toBe(v.signed);
+    expect(check(v['x-port-signature'], v.wire, [python._meta.secret])()).toBe('ascii_escaped');
+  });
+});
+
+describe('verifyPortSignature on forged deliveries', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+  const forged = JSON.stringify({ runId: 'r_forged', pad: 'x'.repeat(1000) }, null, 1);
+  const wrongMac = signPortWebhook('not-the-secret', '1700000000', forged);
+
+  it('when no v1 entry is shaped like a SHA-256 MAC, then invalid_signature without parsing the body', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    expect(check('v1,short v1,' + 'A'.repeat(60), forged)).toThrow(expect.objectContaining({ code: 'invalid_signature', message: expect.stringContaining('44 base64') }));
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it('when the body does not start like JSON, then invalid_signature without parsing it', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    expect(check(wrongMac, `x${forged}`)).toThrow(expect.objectContaining({ code: 'invalid_signature' }));
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it('when a JSON body carries a wrong MAC for three secrets, then it is parsed once and refused', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    expect(check(wrongMac, forged, ['a-secret', 'b-secret', 'c-secret'])).toThrow(expect.objectContaining({ code: 'invalid_signature' }));
+    expect(parse).toHaveBeenCalledTimes(1);
   });
 });
 
