@@ -44,7 +44,6 @@ export interface StoreConfig {
   readonly role: Role;
   readonly redisUrl: string;
   readonly redisPrefix: string;
-  readonly dedupeTtlHours: number;
   /** How often workers look for runs whose worker died (BullMQ stalledInterval). */
   readonly stallIntervalMs: number;
   /** How long a worker's hold on a run (and on a run's outbox) lasts without renewal. */
@@ -73,6 +72,8 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  JOURNAL_RETENTION_DAYS: '7',
+  DEDUPE_TTL_HOURS: '168',
   RUN_STORE: 'sqlite',
   ROLE: 'all',
   REDIS_URL: 'redis://127.0.0.1:6379',
@@ -80,8 +81,6 @@ export const ENV_DEFAULTS: Record<string, string> = {
   STALL_INTERVAL_MS: '30000',
   LOCK_DURATION_MS: '30000',
   REDIS_STARTUP_TIMEOUT_MS: '30000',
-  JOURNAL_RETENTION_DAYS: '7',
-  DEDUPE_TTL_HOURS: '168',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -113,6 +112,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  JOURNAL_RETENTION_DAYS: int(0, 3650),
+  DEDUPE_TTL_HOURS: int(1, 87_600),
   RUN_STORE: z.enum(['sqlite', 'redis'], { error: 'must be one of: sqlite, redis' }),
   ROLE: z.enum(['all', 'web', 'worker'], { error: 'must be one of: all, web, worker' }),
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
@@ -120,8 +121,6 @@ const schema = z.object({
   STALL_INTERVAL_MS: int(100, MAX_TIMER_MS),
   LOCK_DURATION_MS: int(100, MAX_TIMER_MS),
   REDIS_STARTUP_TIMEOUT_MS: int(0, MAX_TIMER_MS),
-  JOURNAL_RETENTION_DAYS: int(0, 3650),
-  DEDUPE_TTL_HOURS: int(1, 87_600),
 });
 
 /** Variables whose value may hold a password: an error names them without echoing the value. */
@@ -198,7 +197,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       role: e.ROLE,
       redisUrl: e.REDIS_URL,
       redisPrefix: e.REDIS_PREFIX,
-      dedupeTtlHours: e.DEDUPE_TTL_HOURS,
       stallIntervalMs: e.STALL_INTERVAL_MS,
       lockDurationMs: e.LOCK_DURATION_MS,
       redisStartupTimeoutMs: e.REDIS_STARTUP_TIMEOUT_MS,
