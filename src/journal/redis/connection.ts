@@ -50,6 +50,8 @@ export async function connectRedis(opts: ConnectOptions): Promise<RedisLink> {
   });
   const extra = new Set<Redis>();
   let up = false;
+  /** Set once the start-up connect succeeded: only later outages are logged (start-up errors throw). */
+  let started = false;
   let downSince: number | null = null;
   let lastError = 'no answer';
 
@@ -57,17 +59,16 @@ export async function connectRedis(opts: ConnectOptions): Promise<RedisLink> {
     if (err !== undefined) lastError = message(err);
     if (downSince !== null) return;
     downSince = Date.now();
-    if (up) {
+    if (started) {
       opts.logger.error(`Redis at ${where} is unreachable: ${lastError}. Deliveries answer 503 store_unavailable and reports wait in memory until it is back`);
     }
     up = false;
   };
   const onUp = () => {
-    if (downSince !== null && up === false && ready) opts.logger.warn(`Redis at ${where} is reachable again after ${Date.now() - downSince} ms`);
+    if (downSince !== null && started) opts.logger.warn(`Redis at ${where} is reachable again after ${Date.now() - downSince} ms`);
     downSince = null;
     up = true;
   };
-  let ready = false;
   redis.on('error', (err) => onDown(err));
   redis.on('close', () => onDown());
   redis.on('ready', onUp);
@@ -91,7 +92,7 @@ export async function connectRedis(opts: ConnectOptions): Promise<RedisLink> {
     redis.disconnect();
     throw err;
   }
-  ready = true;
+  started = true;
   up = true;
   downSince = null;
 
