@@ -27,8 +27,8 @@ export type Role = 'all' | 'web' | 'worker';
 
 /**
  * Whether the built service really runs on Redis with RUN_STORE=redis: pointed at a Redis that is not
- * there, it must refuse to start naming REDIS_URL (a build without the Redis backend just starts on its
- * SQLite journal). Null when it does; else why the scale tests cannot run yet.
+ * there, it must refuse to start naming REDIS_URL. A build without the backend either starts anyway (on
+ * its SQLite journal) or refuses RUN_STORE=redis itself. Null when it is there; else why the tests skip.
  */
 async function backendMissing(): Promise<string | null> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'scale-probe-'));
@@ -37,9 +37,11 @@ async function backendMissing(): Promise<string | null> {
     child.proc.kill('SIGKILL');
     await child.exited;
     return 'the built service ignores RUN_STORE=redis (it started without any Redis), so the Redis backend is not wired in yet';
-  } catch {
-    // It exited before listening (with the backend: Redis unreachable). Any other reason shows in the tests.
-    return null;
+  } catch (err) {
+    const output = (err as Error).message;
+    if (/REDIS_URL/.test(output)) return null;
+    const said = /configuration error: (.*)|cannot start: (.*)/.exec(output);
+    return `the built service does not run on Redis yet: ${said ? (said[1] ?? said[2]).trim() : 'it exited without naming REDIS_URL'}`;
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
