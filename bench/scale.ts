@@ -80,8 +80,8 @@ export async function redisProblem(url: string): Promise<string | null> {
 
 /**
  * Null when the service really runs on Redis with RUN_STORE=redis: pointed at a Redis nobody listens on,
- * it must refuse to start. A build without the Redis backend starts anyway (on SQLite), and measuring it
- * would report numbers of a single instance as "scale-out".
+ * it must refuse to start naming REDIS_URL. A build without the Redis backend refuses RUN_STORE=redis
+ * itself, or starts anyway on SQLite (measuring that would report one instance as "scale-out").
  */
 export async function backendProblem(): Promise<string | null> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'port-runner-bench-probe-'));
@@ -97,8 +97,10 @@ export async function backendProblem(): Promise<string | null> {
     });
     await probe.kill();
     return 'the service ignores RUN_STORE=redis (it started without any Redis): the Redis backend is not in this build';
-  } catch {
-    return null;
+  } catch (err) {
+    const output = (err as Error).message;
+    if (/REDIS_URL/.test(output)) return null;
+    return `the service does not run on Redis in this build: ${/RUN_STORE[^\n]*/.exec(output)?.[0] ?? output.split('\n')[0]}`;
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
