@@ -73,6 +73,9 @@ export function sqliteAsyncStore(opts: SqliteAsyncStoreOptions): AsyncRunStore {
       }
       return recorded;
     },
+    async recordResult(runId, result) {
+      store.recordResult(runId, result);
+    },
     async listRuns(state) {
       return store.listRuns(state);
     },

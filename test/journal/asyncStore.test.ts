@@ -111,6 +111,18 @@ function contract(open: Open): void {
     expect(await a.leaseOutbox('r_1', 'A', 60_000)).toBe(true);
   });
 
+  it('when a synchronized run journals its result, then a later read returns it, and an unknown run gets none', async () => {
+    const { a, b } = await open();
+    await a.accept({ ...newRun('r_1'), synchronized: true }, 1, 0);
+    await a.claim('r_1', 'w', 2);
+    await a.recordFinal('r_1', { status: 'SUCCESS', label: null }, null, 3, 'w');
+    await a.recordResult('r_1', { url: 'https://example.com/svc', n: 2 });
+    expect(await b.get('r_1')).toMatchObject({ synchronized: true, state: 'finished', finalStatus: 'SUCCESS', result: { url: 'https://example.com/svc', n: 2 } });
+    expect(await b.pendingOps('r_1')).toEqual([]); // Port takes a synchronized run's status from the answer
+    await a.recordResult('r_gone', { x: 1 });
+    expect(await b.get('r_gone')).toBeUndefined();
+  });
+
   it('when the store is usable, then check() resolves without writing anything', async () => {
     const { a } = await open();
     await expect(a.check()).resolves.toBeUndefined();
