@@ -40,6 +40,8 @@ export type InternalErrorCode =
   | 'unknown_action'
   | 'step_failed'
   | 'run_paused'
+  | 'invalid_action_definition'
+  | 'port_refused'
   /** A worker that lost a run (another one took it over) tried to write for it. */
   | 'run_fenced';
 

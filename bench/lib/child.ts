@@ -15,6 +15,8 @@ export interface Target {
   memory(): Promise<{ rss: number; heapUsed: number }>;
   /** The target's own figures (see targets/serve.ts), null when it has none. */
   stats<T = unknown>(): Promise<T | null>;
+  /** The simulator: runs that have reached a final status so far (cheap enough to poll). */
+  finals(): Promise<number>;
   /** Opens the bench gate: parked runs (handlers/park.ts) proceed. */
   release(): void;
   /** Closes the bench gate again: runs started from now on park. */
@@ -28,7 +30,8 @@ type ChildMessage =
   | { type: 'ready'; url: string }
   | { type: 'failed'; message: string }
   | { type: 'rss'; rss: number; heapUsed: number }
-  | { type: 'stats'; stats: unknown };
+  | { type: 'stats'; stats: unknown }
+  | { type: 'finals'; finals: number };
 
 const SERVE = fileURLToPath(new URL('../targets/serve.js', import.meta.url));
 const STDERR_TAIL = 4000;
@@ -98,6 +101,7 @@ export async function startTarget(name: TargetName, env: Record<string, string>,
       return { rss, heapUsed };
     },
     stats: async <T,>() => (await ask('stats', 'stats')).stats as T | null,
+    finals: async () => (await ask('finals', 'finals')).finals,
     release: () => {
       child.send({ cmd: 'release' });
     },

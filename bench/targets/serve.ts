@@ -11,6 +11,8 @@ interface Running {
   stop(): Promise<void>;
   /** Target-specific figures for the parent (the simulator: requests per route, token requests, runs). */
   stats?(): unknown;
+  /** The simulator: how many runs have reached a final status. */
+  finals?(): number;
 }
 
 async function start(name: string): Promise<Running> {
@@ -41,6 +43,8 @@ try {
       send({ type: 'rss', rss, heapUsed });
     } else if (msg.cmd === 'stats') {
       send({ type: 'stats', stats: running.stats?.() ?? null });
+    } else if (msg.cmd === 'finals') {
+      send({ type: 'finals', finals: running.finals?.() ?? 0 });
     } else if (msg.cmd === 'release') {
       releaseGate();
     } else if (msg.cmd === 'park') {

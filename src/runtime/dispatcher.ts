@@ -13,6 +13,7 @@ import type { RunRecord, RunStore } from '../journal/store.js';
 import type { Registry } from '../registry/registry.js';
 import type { StepJournal } from '../journal/stepJournal.js';
 import type { ManagedRunReporter, ReportReplay } from '../reporter/types.js';
+import type { PortReadApi } from '../port/types.js';
 import { executeRun, type RunOutcome } from './executeRun.js';
 import type { RunQueue } from './runQueue.js';
 import { logResume, openRunSteps } from './runSteps.js';
@@ -48,6 +49,8 @@ export interface DispatcherOptions {
   clientSecret?: string | null;
   /** Where ctx.step results live; default: in memory (steps do not survive a restart). */
   steps?: StepJournal;
+  /** What handlers read Port through (ctx.port). */
+  portReads?: PortReadApi | null;
 }
 
 export interface RuntimeDispatcher extends Dispatcher {
@@ -110,6 +113,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       clientSecret: opts.clientSecret,
       ...(steps ? { steps } : {}),
       firstStartedAt: resumed?.firstStartedAt ?? null,
+      port: opts.portReads,
     });
     // The reporter journaled the final status with its outbox entry. If it could not (the journal failed),
     // the run stays "running" so the next start finalizes it, rather than "finished" with nothing owed.

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { RunStore } from '../journal/store.js';
 import type { StepJournal } from '../journal/stepJournal.js';
+import type { PortReadApi } from '../port/types.js';
 import type { Registry } from '../registry/registry.js';
 import { publicMessage } from '../errors.js';
 import { createDispatcher, type LookupAction, type ReporterFactory, type RuntimeDispatcher } from './dispatcher.js';
@@ -24,6 +25,8 @@ export interface RuntimeOptions {
   clientSecret?: string | null;
   /** Where ctx.step results and resumes are journaled (resumable handlers need it). */
   steps?: StepJournal;
+  /** What handlers read Port through (ctx.port). */
+  portReads?: PortReadApi | null;
 }
 
 export interface Runtime {
