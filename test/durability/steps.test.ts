@@ -56,8 +56,8 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
-async function deliverSteps(child: Child, twoMs: number): Promise<string> {
-  const res = await sim().deliver({ url: `${child.url}/webhook`, action: 'three_steps', shape: 'v1', inputs: { marker: marker(), twoMs } });
+async function deliverSteps(child: Child, twoMs: number, slowRuns = 1): Promise<string> {
+  const res = await sim().deliver({ url: `${child.url}/webhook`, action: 'three_steps', shape: 'v1', inputs: { marker: marker(), twoMs, slowRuns } });
   expect(res.status).toBe(202);
   return res.runId;
 }
@@ -117,7 +117,8 @@ describe('when a resumable run of three steps is interrupted during step two', (
 
   it('when interrupted more often than MAX_RESUMES allows, then the next start finalizes it FAILURE naming the count', async () => {
     const first = await start({ MAX_RESUMES: '1' });
-    const id = await deliverSteps(first, 60_000);
+    // Step two stays slow on its second run too, so the kill surely lands inside it.
+    const id = await deliverSteps(first, 60_000, 2);
     await until(() => count('two') === 1, 10_000, 'step two to start');
     first.proc.kill('SIGKILL');
     await first.exited;
