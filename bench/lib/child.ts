@@ -15,6 +15,8 @@ export interface Target {
   memory(): Promise<{ rss: number; heapUsed: number }>;
   /** The target's own figures (see targets/serve.ts), null when it has none. */
   stats<T = unknown>(): Promise<T | null>;
+  /** The target's monotonic clock in µs (the clock its CPU profile uses). */
+  clock(): Promise<number>;
   /** Opens the bench gate: parked runs (handlers/park.ts) proceed. */
   release(): void;
   /** Closes the bench gate again: runs started from now on park. */
@@ -28,7 +30,8 @@ type ChildMessage =
   | { type: 'ready'; url: string }
   | { type: 'failed'; message: string }
   | { type: 'rss'; rss: number; heapUsed: number }
-  | { type: 'stats'; stats: unknown };
+  | { type: 'stats'; stats: unknown }
+  | { type: 'clock'; us: number };
 
 const SERVE = fileURLToPath(new URL('../targets/serve.js', import.meta.url));
 const STDERR_TAIL = 4000;
@@ -38,9 +41,9 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startTarget(name: TargetName, env: Record<string, string>, startTimeoutMs = 30_000): Promise<Target> {
+export async function startTarget(name: TargetName, env: Record<string, string>, startTimeoutMs = 30_000, cpuProfileDir?: string): Promise<Target> {
   // BENCH_CPU_PROF_DIR=<dir>: every target writes a V8 CPU profile there when it exits (open in Chrome DevTools).
-  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const profileDir = cpuProfileDir ?? process.env.BENCH_CPU_PROF_DIR;
   const child = fork(SERVE, [name], {
     execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     // Only what we pass: a developer's shell PORT_* variables must not leak into the measured service.
@@ -98,6 +101,7 @@ export async function startTarget(name: TargetName, env: Record<string, string>,
       return { rss, heapUsed };
     },
     stats: async <T,>() => (await ask('stats', 'stats')).stats as T | null,
+    clock: async () => (await ask('clock', 'clock')).us,
     release: () => {
       child.send({ cmd: 'release' });
     },
