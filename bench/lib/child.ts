@@ -17,6 +17,8 @@ export interface Target {
   stats<T = unknown>(): Promise<T | null>;
   /** The target's monotonic clock in µs (the clock its CPU profile uses). */
   clock(): Promise<number>;
+  /** CPU time (user + system, µs) the target has used so far: CPU per delivery is steadier than rate on a busy machine. */
+  cpu(): Promise<number>;
   /** Opens the bench gate: parked runs (handlers/park.ts) proceed. */
   release(): void;
   /** Closes the bench gate again: runs started from now on park. */
@@ -31,7 +33,7 @@ type ChildMessage =
   | { type: 'failed'; message: string }
   | { type: 'rss'; rss: number; heapUsed: number }
   | { type: 'stats'; stats: unknown }
-  | { type: 'clock'; us: number };
+  | { type: 'clock'; us: number; cpuUs: number };
 
 const SERVE = fileURLToPath(new URL('../targets/serve.js', import.meta.url));
 const STDERR_TAIL = 4000;
@@ -102,6 +104,7 @@ export async function startTarget(name: TargetName, env: Record<string, string>,
     },
     stats: async <T,>() => (await ask('stats', 'stats')).stats as T | null,
     clock: async () => (await ask('clock', 'clock')).us,
+    cpu: async () => (await ask('clock', 'clock')).cpuUs,
     release: () => {
       child.send({ cmd: 'release' });
     },

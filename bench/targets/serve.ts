@@ -43,7 +43,8 @@ try {
       send({ type: 'stats', stats: running.stats?.() ?? null });
     } else if (msg.cmd === 'clock') {
       // Monotonic µs, the clock of V8's CPU profile: lets the parent cut a profile to a load window.
-      send({ type: 'clock', us: Number(process.hrtime.bigint() / 1000n) });
+      const { user, system } = process.cpuUsage();
+      send({ type: 'clock', us: Number(process.hrtime.bigint() / 1000n), cpuUs: user + system });
     } else if (msg.cmd === 'release') {
       releaseGate();
     } else if (msg.cmd === 'park') {
