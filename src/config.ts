@@ -31,6 +31,25 @@ export interface Config {
   readonly journalRetentionDays: number;
   /** A finished run's id is remembered this long: a redelivery within it is a duplicate. */
   readonly dedupeTtlHours: number;
+  /** Where runs, dedupe records and the outbox live; and, with Redis, which replicas do what. */
+  readonly store: StoreConfig;
+}
+
+export type RunStoreKind = 'sqlite' | 'redis';
+export type Role = 'all' | 'web' | 'worker';
+
+export interface StoreConfig {
+  readonly kind: RunStoreKind;
+  /** all: accept and execute; web: accept only; worker: execute only (Redis only). */
+  readonly role: Role;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  /** How often workers look for runs whose worker died (BullMQ stalledInterval). */
+  readonly stallIntervalMs: number;
+  /** How long a worker's hold on a run (and on a run's outbox) lasts without renewal. */
+  readonly lockDurationMs: number;
+  /** How long start-up waits for Redis before giving up. */
+  readonly redisStartupTimeoutMs: number;
 }
 
 /** Every variable with its default, the source of `.env.example` and README's table. */
@@ -55,6 +74,13 @@ export const ENV_DEFAULTS: Record<string, string> = {
   PORT_FINAL_CALL_BUDGET_MS: '120000',
   JOURNAL_RETENTION_DAYS: '7',
   DEDUPE_TTL_HOURS: '168',
+  RUN_STORE: 'sqlite',
+  ROLE: 'all',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_PREFIX: 'port-runner',
+  STALL_INTERVAL_MS: '30000',
+  LOCK_DURATION_MS: '30000',
+  REDIS_STARTUP_TIMEOUT_MS: '30000',
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -88,7 +114,17 @@ const schema = z.object({
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   JOURNAL_RETENTION_DAYS: int(0, 3650),
   DEDUPE_TTL_HOURS: int(1, 87_600),
+  RUN_STORE: z.enum(['sqlite', 'redis'], { error: 'must be one of: sqlite, redis' }),
+  ROLE: z.enum(['all', 'web', 'worker'], { error: 'must be one of: all, web, worker' }),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.{}-]+$/, 'may hold only letters, digits and _ . - { }'),
+  STALL_INTERVAL_MS: int(100, MAX_TIMER_MS),
+  LOCK_DURATION_MS: int(100, MAX_TIMER_MS),
+  REDIS_STARTUP_TIMEOUT_MS: int(0, MAX_TIMER_MS),
 });
+
+/** Variables whose value may hold a password: an error names them without echoing the value. */
+const SECRET_VALUED = new Set(['REDIS_URL']);
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const raw: Record<string, string> = {};
@@ -100,7 +136,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0]);
-    throw new CodedError('config_invalid', `${variable} is invalid: ${issue.message} (got "${raw[variable]}")`, {
+    const got = SECRET_VALUED.has(variable) ? '' : ` (got "${raw[variable]}")`;
+    throw new CodedError('config_invalid', `${variable} is invalid: ${issue.message}${got}`, {
       variable,
     });
   }
@@ -121,6 +158,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'PORT_CLIENT_ID is required with NODE_ENV=production (and PORT_CLIENT_SECRET, which also verifies webhooks)',
       { variable: 'PORT_CLIENT_ID' },
     );
+  }
+
+  if (e.ROLE !== 'all' && e.RUN_STORE !== 'redis') {
+    // A web-only replica on its own SQLite file would accept runs that no worker can ever see.
+    throw new CodedError('config_invalid', `ROLE=${e.ROLE} needs RUN_STORE=redis (with RUN_STORE=sqlite the only role is all)`, {
+      variable: 'ROLE',
+    });
   }
 
   const region = e.PORT_REGION.toLowerCase() as 'eu' | 'us';
@@ -148,6 +192,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
     journalRetentionDays: e.JOURNAL_RETENTION_DAYS,
     dedupeTtlHours: e.DEDUPE_TTL_HOURS,
+    store: Object.freeze({
+      kind: e.RUN_STORE,
+      role: e.ROLE,
+      redisUrl: e.REDIS_URL,
+      redisPrefix: e.REDIS_PREFIX,
+      stallIntervalMs: e.STALL_INTERVAL_MS,
+      lockDurationMs: e.LOCK_DURATION_MS,
+      redisStartupTimeoutMs: e.REDIS_STARTUP_TIMEOUT_MS,
+    }),
   };
   return Object.freeze(config);
 }

@@ -17,6 +17,7 @@ export const HTTP_STATUS_BY_CODE = {
   shutting_down: 503,
   port_unavailable: 503,
   journal_unavailable: 503,
+  store_unavailable: 503,
   body_already_parsed: 500,
   internal_error: 500,
   // Ingress routing and unreadable bodies (bad Content-Encoding, aborted upload).
@@ -36,7 +37,9 @@ export type InternalErrorCode =
   | 'port_api_error'
   | 'invalid_inputs'
   | 'invalid_entity'
-  | 'unknown_action';
+  | 'unknown_action'
+  /** A worker that lost a run (another one took it over) tried to write for it. */
+  | 'run_fenced';
 
 export type ErrorCode = HttpErrorCode | InternalErrorCode;
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config.js';
+import { CodedError } from './errors.js';
 import { createLogger, Redactor, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createIngressApp } from './ingress/app.js';
@@ -50,6 +51,11 @@ const SHUTDOWN_FLUSH_MS = 10_000;
 
 export async function startService(opts: ServiceOptions = {}): Promise<Service> {
   const config = opts.config ?? loadConfig(opts.env ?? process.env);
+  if (config.store.kind !== 'sqlite') {
+    // Refused rather than silently falling back to a local SQLite journal: replicas that each had their
+    // own journal would execute a redelivered run once per replica.
+    throw new CodedError('config_invalid', 'RUN_STORE=redis is not available in this build yet: use RUN_STORE=sqlite (one instance)', { variable: 'RUN_STORE' });
+  }
   const clock = opts.clock ?? systemClock;
   const redactor = new Redactor();
   const logger = opts.logger ?? createLogger({ level: config.logLevel, json: config.production, redactor });

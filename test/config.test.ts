@@ -61,3 +61,38 @@ describe('loadConfig timer limits', () => {
     expect(loadConfig({ RUN_TIMEOUT_MS: '2147483647' }).runTimeoutMs).toBe(2147483647);
   });
 });
+
+describe('loadConfig store and roles', () => {
+  it('when nothing is set, then the SQLite store and ROLE=all apply, with the Redis defaults ready', () => {
+    expect(loadConfig({}).store).toEqual({
+      kind: 'sqlite',
+      role: 'all',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'port-runner',
+      stallIntervalMs: 30_000,
+      lockDurationMs: 30_000,
+      redisStartupTimeoutMs: 30_000,
+    });
+  });
+
+  it('when RUN_STORE or ROLE is unknown, then startup fails naming the variable and the allowed values', () => {
+    expect(() => loadConfig({ RUN_STORE: 'postgres' })).toThrow('RUN_STORE is invalid: must be one of: sqlite, redis (got "postgres")');
+    expect(() => loadConfig({ RUN_STORE: 'redis', ROLE: 'api' })).toThrow('ROLE is invalid: must be one of: all, web, worker (got "api")');
+  });
+
+  it('when ROLE=web or worker runs on SQLite, then startup fails naming ROLE', () => {
+    expect(() => loadConfig({ ROLE: 'worker' })).toThrow(expect.objectContaining({ code: 'config_invalid', details: { variable: 'ROLE' } }));
+    expect(loadConfig({ RUN_STORE: 'redis', ROLE: 'worker' }).store.role).toBe('worker');
+  });
+
+  it('when REDIS_URL is not a Redis URL, then the error names it without echoing a possible password', () => {
+    let message = '';
+    try {
+      loadConfig({ RUN_STORE: 'redis', REDIS_URL: 'http://user:hunter2secret@host' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^REDIS_URL is invalid/);
+    expect(message).not.toContain('hunter2secret');
+  });
+});
