@@ -1,12 +1,16 @@
 // One-off: extracts the Port API operations the simulator serves (and the component schemas they
 // reference) from Port's OpenAPI spec into src/simulator/openapi/port-operations.json. The shipped code
-// reads only that vendored file, so the project never depends on ../shared at run time.
+// reads only that vendored file, never the spec itself.
 //
-//   node scripts/vendor-openapi.mjs [path/to/apispec.yaml]
+//   node scripts/vendor-openapi.mjs path/to/apispec.yaml
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
-const SOURCE = process.argv[2] ?? new URL('../../shared/port/apispec.yaml', import.meta.url).pathname;
+const SOURCE = process.argv[2];
+if (!SOURCE) {
+  console.error('usage: node scripts/vendor-openapi.mjs path/to/apispec.yaml (Port\'s OpenAPI spec)');
+  process.exit(2);
+}
 const TARGET = new URL('../src/simulator/openapi/port-operations.json', import.meta.url);
 
 /** [method, path] of every operation the simulator implements. */

@@ -8,7 +8,7 @@ export const PORT_API_URLS = { eu: 'https://api.port.io', us: 'https://api.us.po
 
 export interface Config {
   readonly port: number;
-  readonly nodeEnv: string;
+  readonly nodeEnv: 'production' | 'development' | 'test';
   readonly production: boolean;
   /** Null when the service runs against the embedded simulator (no credentials, not production). */
   readonly portCredentials: { readonly clientId: string; readonly clientSecret: string } | null;
@@ -24,6 +24,8 @@ export interface Config {
   readonly dataDir: string;
   readonly shutdownGraceMs: number;
   readonly logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+  /** JSON lines or readable ones; unset, it follows NODE_ENV (JSON in production). */
+  readonly logFormat: 'json' | 'pretty';
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
@@ -70,6 +72,7 @@ export const ENV_DEFAULTS: Record<string, string> = {
   DATA_DIR: './data',
   SHUTDOWN_GRACE_MS: '25000',
   LOG_LEVEL: 'info',
+  LOG_FORMAT: '',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
   JOURNAL_RETENTION_DAYS: '7',
@@ -90,15 +93,55 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** Repeated in an error message: numbers and fixed words. Any other value may hold a credential (a secret,
+ *  a URL with user:password@) and is never echoed, nor is that of a variable not listed here. */
+const ECHOED = new Set([
+  'PORT',
+  'NODE_ENV',
+  'PORT_REGION',
+  'WEBHOOK_TOLERANCE_SECONDS',
+  'WEBHOOK_MAX_BODY_BYTES',
+  'RUN_TIMEOUT_MS',
+  'MAX_CONCURRENT_RUNS',
+  'MAX_QUEUED_RUNS',
+  'SHUTDOWN_GRACE_MS',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'PORT_CALL_BUDGET_MS',
+  'PORT_FINAL_CALL_BUDGET_MS',
+  'JOURNAL_RETENTION_DAYS',
+  'DEDUPE_TTL_HOURS',
+  'RUN_STORE',
+  'ROLE',
+  'STALL_INTERVAL_MS',
+  'LOCK_DURATION_MS',
+  'REDIS_STARTUP_TIMEOUT_MS',
+]);
+
+// The Port client authenticates with the client credentials; user:password@ in the URL would only be a
+// second credential that ends up wherever the URL is printed.
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .refine((u) => {
+    if (!URL.canParse(u)) return true; // already reported as not a URL
+    const { username, password } = new URL(u);
+    return username === '' && password === '';
+  }, 'must not carry credentials (user:password@); Port is called with PORT_CLIENT_ID/PORT_CLIENT_SECRET');
+
+/** Plain http:// is allowed in production only to this host (a local proxy or sidecar), never over a network. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
 /** Node timers hold at most 2^31-1 ms (about 24.8 days); larger values would fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
 const schema = z.object({
   PORT: int(0, 65535),
-  NODE_ENV: z.string().min(1),
+  NODE_ENV: z.enum(['production', 'development', 'test'], { error: 'must be one of production, development, test' }),
   PORT_CLIENT_ID: z.string(),
   PORT_CLIENT_SECRET: z.string(),
-  PORT_API_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  PORT_API_URL: z.union([z.literal(''), httpUrl]),
   PORT_REGION: z.enum(['eu', 'us', 'EU', 'US']),
   PORT_WEBHOOK_SECRETS: z.string(),
   WEBHOOK_TOLERANCE_SECONDS: int(1, 86_400),
@@ -106,10 +149,14 @@ const schema = z.object({
   HANDLERS_DIR: z.string().min(1),
   RUN_TIMEOUT_MS: int(1, MAX_TIMER_MS),
   MAX_CONCURRENT_RUNS: int(1, 10_000),
-  MAX_QUEUED_RUNS: int(0, 1_000_000),
+  MAX_QUEUED_RUNS: int(0, 1_000_000).refine(
+    (n) => n >= 1,
+    'must be at least 1 (with 0, a delivery that finds every MAX_CONCURRENT_RUNS slot busy would be refused instead of waiting)',
+  ),
   DATA_DIR: z.string().min(1),
   SHUTDOWN_GRACE_MS: int(0, MAX_TIMER_MS),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
+  LOG_FORMAT: z.enum(['', 'json', 'pretty'], { error: 'must be json or pretty (unset: json in production, pretty otherwise)' }),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   JOURNAL_RETENTION_DAYS: int(0, 3650),
@@ -123,9 +170,6 @@ const schema = z.object({
   REDIS_STARTUP_TIMEOUT_MS: int(0, MAX_TIMER_MS),
 });
 
-/** Variables whose value may hold a password: an error names them without echoing the value. */
-const SECRET_VALUED = new Set(['REDIS_URL']);
-
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const raw: Record<string, string> = {};
   for (const [name, fallback] of Object.entries(ENV_DEFAULTS)) {
@@ -136,10 +180,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue.path[0]);
-    const got = SECRET_VALUED.has(variable) ? '' : ` (got "${raw[variable]}")`;
-    throw new CodedError('config_invalid', `${variable} is invalid: ${issue.message}${got}`, {
-      variable,
-    });
+    const got = ECHOED.has(variable) ? ` (got "${raw[variable]}")` : '';
+    throw new CodedError('config_invalid', `${variable} is invalid: ${issue.message}${got}`, { variable });
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -168,12 +210,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const region = e.PORT_REGION.toLowerCase() as 'eu' | 'us';
+  const portApiUrl = (e.PORT_API_URL || PORT_API_URLS[region]).replace(/\/+$/, '');
+  const { protocol, hostname } = new URL(portApiUrl);
+  if (production && protocol !== 'https:' && !isLoopback(hostname)) {
+    throw new CodedError(
+      'config_invalid',
+      'PORT_API_URL must be https:// with NODE_ENV=production (plain http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])',
+      { variable: 'PORT_API_URL' },
+    );
+  }
   const config: Config = {
     port: e.PORT,
     nodeEnv: e.NODE_ENV,
     production,
     portCredentials: hasId ? Object.freeze({ clientId: e.PORT_CLIENT_ID, clientSecret: e.PORT_CLIENT_SECRET }) : null,
-    portApiUrl: (e.PORT_API_URL || PORT_API_URLS[region]).replace(/\/+$/, ''),
+    portApiUrl,
     webhookSecrets: Object.freeze(
       e.PORT_WEBHOOK_SECRETS.split(',')
         .map((s) => s.trim())
@@ -188,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT || (production ? 'json' : 'pretty'),
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
     journalRetentionDays: e.JOURNAL_RETENTION_DAYS,

@@ -1,4 +1,4 @@
-// winston, JSON in production and readable lines in development. Every line passes through the redactor:
+// winston, JSON lines or readable ones (LOG_FORMAT). Every line passes through the redactor:
 // secret-looking keys are masked, and any known secret value (client secret, webhook secrets, access
 // tokens as they are obtained) is replaced wherever it appears, so no log path can leak them.
 import winston from 'winston';
@@ -62,7 +62,7 @@ const redactFormat = winston.format((info, opts: unknown) => {
 
 export interface LoggerOptions {
   level?: string;
-  /** JSON lines (production) or readable lines (development). */
+  /** JSON lines, else readable lines. */
   json?: boolean;
   redactor?: Redactor;
   /** Injected transports (tests capture lines in memory); default: the console. */

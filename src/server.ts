@@ -58,7 +58,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   }
   const clock = opts.clock ?? systemClock;
   const redactor = new Redactor();
-  const logger = opts.logger ?? createLogger({ level: config.logLevel, json: config.production, redactor });
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, json: config.logFormat === 'json', redactor });
   const metrics = opts.metrics ?? createMetrics();
 
   // Without credentials (outside production, which config refuses) the service talks to an embedded
@@ -140,7 +140,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     checks.config = { ok: true };
     checks.handlers = { ok: true, detail: { actions: registry.actions().length } }; // loaded at startup, or it would not have started
     checks.accepting = { ok: dispatcher.accepting, ...(dispatcher.accepting ? {} : { detail: 'shutting down' }) };
-    checks.queue = { ok: dispatcher.queued < config.maxQueuedRuns || config.maxQueuedRuns === 0, detail: { queued: dispatcher.queued, max: config.maxQueuedRuns } };
+    checks.queue = { ok: dispatcher.queued < config.maxQueuedRuns, detail: { queued: dispatcher.queued, max: config.maxQueuedRuns } };
     try {
       store.checkWritable();
       checks.journal = { ok: true };
@@ -171,6 +171,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     metrics,
     retentionDays: config.journalRetentionDays,
     dedupeTtlHours: config.dedupeTtlHours,
+    replayWindowSeconds: config.webhookToleranceSeconds,
   });
   opened.push(() => retention.stop());
 

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { createLogger } from '../src/logger.js';
 import { startService } from '../src/server.js';
 import { MemoryTransport } from './e2e/stack.js';
+import { runToExit, startChild } from './durability/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = path.join(ROOT, 'dist/src/server.js');
@@ -57,6 +58,45 @@ describe('server', () => {
     } finally {
       await service.stop();
     }
+  });
+});
+
+describe('server log format', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  /** Starts the built service with `env`, stops it with SIGTERM, and returns its output lines. */
+  async function linesOf(env: Record<string, string>): Promise<string[]> {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'server-logs-'));
+    dirs.push(dataDir);
+    const child = await startChild({ DATA_DIR: dataDir, ...env });
+    child.proc.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    return child.output().trim().split('\n');
+  }
+
+  it('when LOG_FORMAT=json outside production, then every line is one JSON object', async () => {
+    const lines = await linesOf({ NODE_ENV: 'test', LOG_FORMAT: 'json' });
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.find((l) => String(l.message).startsWith('listening'))).toMatchObject({ level: 'info', message: expect.stringMatching(/^listening on port \d+$/) });
+    expect(parsed.at(-1)).toMatchObject({ level: 'info', message: 'shutdown complete' });
+  });
+
+  it('when LOG_FORMAT=pretty in production, then lines are readable text, not JSON', async () => {
+    const lines = await linesOf({ NODE_ENV: 'production', LOG_FORMAT: 'pretty', PORT_CLIENT_ID: 'id', PORT_CLIENT_SECRET: 'a-client-secret', PORT_API_URL: 'http://127.0.0.1:9' });
+    expect(lines.find((l) => l.includes('listening'))).toMatch(/^\d{4}-\d\d-\d\dT\S+Z info  listening on port \d+ /);
+    expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
+    expect(lines.at(-1)).toMatch(/ info  shutdown complete$/);
+  });
+});
+
+describe('server startup configuration', () => {
+  it('when NODE_ENV=prod, then the process exits 78 with one line naming NODE_ENV, instead of running the simulator', async () => {
+    const { code, output } = await runToExit({ NODE_ENV: 'prod', DATA_DIR: path.join(os.tmpdir(), 'never-created-by-a-refused-start') });
+    expect({ code, output }).toEqual({
+      code: 78,
+      output: 'port-action-runner: configuration error: NODE_ENV is invalid: must be one of production, development, test (got "prod")\n',
+    });
   });
 });
 

@@ -16,6 +16,11 @@ export interface RetentionOptions {
   metrics?: Pick<Metrics, 'journalBytes'>;
   retentionDays: number;
   dedupeTtlHours: number;
+  /**
+   * How long a signed delivery passes the timestamp guard (WEBHOOK_TOLERANCE_SECONDS). A run is never
+   * forgotten sooner: a captured delivery replayed after its run was forgotten would run again.
+   */
+  replayWindowSeconds?: number;
   /** Pages given back per sweep (4 KiB each by default). */
   reclaimPages?: number;
 }
@@ -35,7 +40,7 @@ export function sweepJournal(opts: RetentionOptions): SweepCounts {
   const payloadBefore = now - opts.retentionDays * DAY_MS;
   const prunedOps = store.pruneDelivered(payloadBefore);
   const compacted = store.compactFinished(payloadBefore, now);
-  const expired = store.expireFinished(now - opts.dedupeTtlHours * 3600_000);
+  const expired = store.expireFinished(now - Math.max(opts.dedupeTtlHours * 3600_000, (opts.replayWindowSeconds ?? 0) * 1000));
   store.reclaim(opts.reclaimPages ?? 2000);
   const size = reportSize(opts);
   if (prunedOps + compacted + expired > 0) opts.logger.info('journal retention sweep', { prunedOps, compacted, expired, bytes: size.bytes });

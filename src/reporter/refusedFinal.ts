@@ -1,7 +1,8 @@
 // What to do when Port answers 409 or 422 to a final status. Neither proves the run is finished: a 422 is
 // also "this body does not match the schema" and a proxy can answer 409. Port's own view decides: a GET of
 // the run showing it terminal means the final status is in place; otherwise a conflict is tried again a
-// few times, and a refused body falls back to one Port accepts, so the run still ends.
+// few times, then falls back like a refused body and keeps trying; a refused body falls back to one Port
+// accepts, so the run still ends.
 import { PortApiError } from '../port/errors.js';
 import type { FinalStatus, PortApi, RunPatch } from '../port/types.js';
 
@@ -69,6 +70,9 @@ export async function judgeRefusedFinal(
     return { kind: 'retry' };
   }
   const next = fallbacks(sent)[state.fallbacks];
+  // A conflict says nothing about the body: with the run still open, the last form is tried again (with the
+  // outbox's backoff) for as long as it takes, never left IN_PROGRESS. Only refused bodies run out of forms.
+  if (!next && refused.status === 409) return { kind: 'retry' };
   if (!next) return { kind: 'give-up', reason: `Port refused every form of the final status (last: ${refused.message})` };
   state.fallbacks++;
   return { kind: 'fallback', body: next };

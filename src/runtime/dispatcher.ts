@@ -1,6 +1,7 @@
 // Takes a normalized delivery from the ingress: dedupe by run id, find the action, journal the run, and
 // either queue it (async: 202 at once) or run it within the request (synchronized). Also owns the
 // graceful stop: no new runs, in-flight runs get a grace period, then are aborted and finalized.
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { CodedError, isCodedError, publicMessage } from '../errors.js';
@@ -53,6 +54,9 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
   const { store, registry, queue, clock, logger } = opts;
   let accepting = true;
   const shutdownController = new AbortController();
+  // One listener per run in flight (removed when it ends) and one per synchronized answer being drained:
+  // bounded by MAX_CONCURRENT_RUNS, so Node's leak warning is raised only above that.
+  setMaxListeners(opts.config.maxConcurrentRuns * 2 + 10, shutdownController.signal);
   const executing = new Set<Promise<unknown>>();
 
   /** Runs a journaled run to its final status; the journal records it finished either way. */
@@ -130,10 +134,16 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     const slot = queue.tryAcquireNow();
     if (!slot) throw new CodedError('queue_full', `no free run slot for synchronized run ${runId} (MAX_CONCURRENT_RUNS=${opts.config.maxConcurrentRuns})`);
     try {
-      if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return duplicate(runId) ?? { kind: 'duplicate', runId };
+      // Accepted and started together or not at all: a 503 must leave nothing journaled, or the run would
+      // answer 409 to every redelivery and run at the next start with nobody waiting for its answer.
+      const acceptAndStart = (): boolean => {
+        if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return false;
+        store.markStarted(runId, clock.now());
+        return true;
+      };
+      if (!(store.transaction ? store.transaction(acceptAndStart) : acceptAndStart())) return duplicate(runId) ?? { kind: 'duplicate', runId };
       syncRunning.add(runId);
       try {
-        store.markStarted(runId, clock.now());
         const reporter = opts.reporterFactory({ runId, action, synchronized: true });
         const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter));
         if (outcome.status === 'SUCCESS' && outcome.result !== undefined) {
@@ -143,6 +153,9 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
             logger.error('the result of a synchronized run could not be journaled: a redelivery gets the default body', { runId, action, error: publicMessage(err) });
           }
         }
+        // Decided and journaled: from here a redelivery gets this outcome from the journal, also while the
+        // answer waits for the run's reports below.
+        syncRunning.delete(runId);
         // Its logs and entity writes reach Port before the answer does — unless Port is away for longer than
         // one call's budget: then the answer goes out anyway (Port is waiting on it) and they follow.
         const drained = await settlesWithin(reporter.drained(), Math.min(opts.config.portCallBudgetMs, SYNC_DRAIN_MAX_MS));
@@ -160,17 +173,22 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
 
   /** True when `p` settled within `ms` (rejections count as settled: the outbox logged them); false on shutdown. */
   async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-    const stop = AbortSignal.any([shutdownController.signal, AbortSignal.timeout(ms)]);
-    if (stop.aborted) return false;
+    const shutdown = shutdownController.signal;
+    if (shutdown.aborted) return false;
+    // Listens to the long-lived shutdown signal and stops listening when done: AbortSignal.any would leave
+    // a reference in it per call, for ever, on Node 20.
+    const timeout = AbortSignal.timeout(ms);
     let onStop: (() => void) | undefined;
     const stopped = new Promise<boolean>((resolve) => {
       onStop = () => resolve(false);
-      stop.addEventListener('abort', onStop, { once: true });
+      timeout.addEventListener('abort', onStop, { once: true });
+      shutdown.addEventListener('abort', onStop, { once: true });
     });
     try {
       return await Promise.race([p.then(() => true, () => true), stopped]);
     } finally {
-      stop.removeEventListener('abort', onStop!);
+      timeout.removeEventListener('abort', onStop!);
+      shutdown.removeEventListener('abort', onStop!);
     }
   }
 

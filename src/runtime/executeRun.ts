@@ -119,15 +119,23 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
   const timeoutMs = handler.timeoutMs ?? opts.config.runTimeoutMs;
   const timeoutLabel = `timed out after ${timeoutMs} ms`;
   // The deadline is a timer cleared when the run ends (AbortSignal.timeout would keep one alive per run for
-  // the whole timeout). AbortSignal.any adds no listener to the shared shutdown signal, so any number of
-  // concurrent runs stays clear of Node's listener-leak warning.
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException(timeoutLabel, 'TimeoutError')), timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
-  const stopOutcome = (): Outcome => ({ status: 'FAILURE', label: deadline.signal.aborted ? timeoutLabel : SHUTDOWN_LABEL });
-  let onStop: () => void = () => {};
-  const stoppedP = new Promise<Outcome>((resolve) => (onStop = () => resolve(stopOutcome())));
-  signal.addEventListener('abort', onStop, { once: true });
+  // the whole timeout). The shutdown signal outlives every run, so the run only listens to it and stops
+  // listening when it ends: AbortSignal.any would leave a reference in it per run, for ever, on Node 20.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let stopOutcome: Outcome | null = null;
+  let onStop: (outcome: Outcome) => void = () => {};
+  const stoppedP = new Promise<Outcome>((resolve) => (onStop = resolve));
+  const stop = (label: string, name: string) => {
+    if (stopOutcome) return;
+    // Decide first, then abort: a handler that rejects on abort must not win the race as a plain throw.
+    stopOutcome = { status: 'FAILURE', label };
+    onStop(stopOutcome);
+    controller.abort(new DOMException(label, name));
+  };
+  const timer = setTimeout(() => stop(timeoutLabel, 'TimeoutError'), timeoutMs);
+  const onShutdown = () => stop(SHUTDOWN_LABEL, 'AbortError');
+  opts.signal?.addEventListener('abort', onShutdown, { once: true });
 
   const clientSecret = opts.clientSecret !== undefined ? opts.clientSecret : (opts.config.portCredentials?.clientSecret ?? null);
   const ctx: RunContext<unknown> = {
@@ -153,10 +161,10 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
     settled = await Promise.race([handlerP, stoppedP.then((outcome) => ({ kind: 'stopped' as const, outcome }))]);
   } finally {
     clearTimeout(timer);
-    signal.removeEventListener('abort', onStop);
+    opts.signal?.removeEventListener('abort', onShutdown);
   }
   // A handler that rejects because its signal fired was stopped, not broken.
-  if (settled.kind === 'threw' && signal.aborted) settled = { kind: 'stopped', outcome: stopOutcome() };
+  if (settled.kind === 'threw' && stopOutcome) settled = { kind: 'stopped', outcome: stopOutcome };
 
   switch (settled.kind) {
     case 'returned':

@@ -118,6 +118,26 @@ describe('GET /readyz', () => {
     expect(s.simulator.sim.run(held.runId)).toMatchObject({ status: 'SUCCESS' });
     expect(s.simulator.sim.run(held.runId)!.logs.map((l) => l.message)).toEqual(['released']);
   });
+
+  it('when MAX_QUEUED_RUNS runs already wait, then /readyz is 503 on the queue check and the next delivery gets 503 queue_full', async () => {
+    stack = await startStack({ MAX_CONCURRENT_RUNS: '1', MAX_QUEUED_RUNS: '1' });
+    const s = stack;
+    const deliver = () => s.simulator.sim.deliver({ url: `${s.service.url}/webhook`, action: 'e2e_held', shape: 'v1' });
+    const running = await deliver();
+    await eventually(() => heldRuns.has(running.runId), 8000, 'the first run to start');
+    const waiting = await deliver();
+    expect(waiting.status).toBe(202);
+    const ready = await fetch(`${s.service.url}/readyz`);
+    expect(ready.status).toBe(503);
+    const { checks } = (await ready.json()) as { checks: Record<string, { ok: boolean; detail?: unknown }> };
+    expect(checks.queue).toEqual({ ok: false, detail: { queued: 1, max: 1 } });
+    expect(Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name)).toEqual(['queue']);
+    expect(await deliver()).toMatchObject({ status: 503, body: { ok: false, error: 'queue_full' } });
+    heldRuns.get(running.runId)!();
+    await eventually(() => heldRuns.has(waiting.runId), 8000, 'the queued run to start');
+    expect((await fetch(`${s.service.url}/readyz`)).status).toBe(200);
+    heldRuns.get(waiting.runId)!();
+  });
 });
 
 describe('ordering', () => {

@@ -69,18 +69,19 @@ describe('when Port delivers the create_microservice action', () => {
 
 describe('when a delivery is not authentic, then it gets 401, nothing runs and Port is not called', () => {
   const body = JSON.stringify({ context: { runId: 'r_forged0000000001' }, action: 'e2e_count', payload: { properties: {} } });
-  const now = () => String(Math.floor(Date.now() / 1000));
-  const cases: Array<[string, () => Record<string, string | null>, string]> = [
-    ['forged with another secret', () => ({ 'x-port-timestamp': now(), 'x-port-signature': signPortWebhook('not-the-secret', now(), body) }), 'invalid_signature'],
-    ['stale by 10 minutes', () => { const ts = String(Math.floor(Date.now() / 1000) - 600); return { 'x-port-timestamp': ts, 'x-port-signature': signPortWebhook(CLIENT_SECRET, ts, body) }; }, 'stale_timestamp'],
-    ['10 minutes in the future', () => { const ts = String(Math.floor(Date.now() / 1000) + 600); return { 'x-port-timestamp': ts, 'x-port-signature': signPortWebhook(CLIENT_SECRET, ts, body) }; }, 'stale_timestamp'],
-    ['signed for another timestamp', () => ({ 'x-port-timestamp': now(), 'x-port-signature': signPortWebhook(CLIENT_SECRET, String(Number(now()) - 1), body) }), 'invalid_signature'],
-    ['missing the signature', () => ({ 'x-port-timestamp': now(), 'x-port-signature': null }), 'missing_signature'],
-    ['missing the timestamp', () => ({ 'x-port-timestamp': null, 'x-port-signature': signPortWebhook(CLIENT_SECRET, now(), body) }), 'missing_timestamp'],
+  // Each case builds its headers from one clock reading: a second boundary between two readings would
+  // otherwise turn "signed for another timestamp" into a valid signature.
+  const cases: Array<[string, (now: number) => Record<string, string | null>, string]> = [
+    ['forged with another secret', (now) => ({ 'x-port-timestamp': String(now), 'x-port-signature': signPortWebhook('not-the-secret', String(now), body) }), 'invalid_signature'],
+    ['stale by 10 minutes', (now) => ({ 'x-port-timestamp': String(now - 600), 'x-port-signature': signPortWebhook(CLIENT_SECRET, String(now - 600), body) }), 'stale_timestamp'],
+    ['10 minutes in the future', (now) => ({ 'x-port-timestamp': String(now + 600), 'x-port-signature': signPortWebhook(CLIENT_SECRET, String(now + 600), body) }), 'stale_timestamp'],
+    ['signed for another timestamp', (now) => ({ 'x-port-timestamp': String(now), 'x-port-signature': signPortWebhook(CLIENT_SECRET, String(now - 1), body) }), 'invalid_signature'],
+    ['missing the signature', (now) => ({ 'x-port-timestamp': String(now), 'x-port-signature': null }), 'missing_signature'],
+    ['missing the timestamp', (now) => ({ 'x-port-timestamp': null, 'x-port-signature': signPortWebhook(CLIENT_SECRET, String(now), body) }), 'missing_timestamp'],
   ];
   it.each(cases)('when %s, then 401 (%#)', async (_name, headers, code) => {
     const before = portCalls();
-    const res = await stack.post('/webhook', body, headers());
+    const res = await stack.post('/webhook', body, headers(Math.floor(Date.now() / 1000)));
     expect(res).toEqual({ status: 401, body: { ok: false, error: code } });
     expect(executions.has('r_forged0000000001')).toBe(false);
     expect(portCalls()).toBe(before);

@@ -27,7 +27,7 @@ function expectRejected(res: request.Response, status: number, code: string): vo
   expect((deps.dispatcher as RecordingDispatcher).calls).toHaveLength(0);
 }
 
-describe('guard 1: raw body', () => {
+describe('raw body guard', () => {
   it('when the body exceeds WEBHOOK_MAX_BODY_BYTES, then 413 payload_too_large', async () => {
     const big = JSON.stringify({ port_context: { runId: 'r_big' }, pad: 'x'.repeat(3000) });
     expectRejected(await send(big, signed(big)), 413, 'payload_too_large');
@@ -78,7 +78,7 @@ describe('guard 1: raw body', () => {
   });
 });
 
-describe('guard 2: timestamp', () => {
+describe('timestamp guard', () => {
   it('when x-port-timestamp is missing, then 401 missing_timestamp', async () => {
     const { 'x-port-signature': sig } = signed(body);
     expectRejected(await send(body, { 'x-port-signature': sig }), 401, 'missing_timestamp');
@@ -109,7 +109,7 @@ describe('guard 2: timestamp', () => {
   });
 });
 
-describe('guard 3: signature', () => {
+describe('signature guard', () => {
   it('when x-port-signature is missing, then 401 missing_signature', async () => {
     const { 'x-port-timestamp': ts } = signed(body);
     expectRejected(await send(body, { 'x-port-timestamp': ts }), 401, 'missing_signature');
@@ -174,7 +174,7 @@ describe('guard 3: signature', () => {
   });
 });
 
-describe('guard 4: JSON and normalization', () => {
+describe('JSON and normalization guard', () => {
   it('when a correctly signed body is not JSON, then 400 invalid_json', async () => {
     const notJson = '{"port_context":';
     expectRejected(await send(notJson, signed(notJson)), 400, 'invalid_json');

@@ -35,6 +35,16 @@ const sweep = (store: SqliteRunStore, metrics?: ReturnType<typeof createMetrics>
   sweepJournal({ store, clock: { now: () => NOW }, logger: silentLogger(), metrics, retentionDays: 2, dedupeTtlHours: 240 });
 
 describe('journal retention', () => {
+  it('when WEBHOOK_TOLERANCE_SECONDS is longer than DEDUPE_TTL_HOURS, then a finished run is remembered until its delivery is stale, so a replay stays a duplicate', () => {
+    const { store } = open();
+    finishedRun(store, 'r_replayable', NOW - 2 * 3600_000); // its signed delivery still passes a 24 h window
+    finishedRun(store, 'r_stale', NOW - 25 * 3600_000);
+    const counts = sweepJournal({ store, clock: { now: () => NOW }, logger: silentLogger(), retentionDays: 2, dedupeTtlHours: 1, replayWindowSeconds: 86_400 });
+    expect(counts).toMatchObject({ expired: 1 });
+    expect(store.stateOf('r_replayable')).toBe('finished');
+    expect(store.stateOf('r_stale')).toBeUndefined();
+  });
+
   it('when runs finished past JOURNAL_RETENTION_DAYS, then their payload is dropped but id, action, status, label and times stay, and a redelivery is still a duplicate', () => {
     const { store } = open();
     finishedRun(store, 'r_old', NOW - 5 * DAY, { synchronized: true });

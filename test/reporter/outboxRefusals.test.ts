@@ -69,6 +69,18 @@ describe('a refused final status', () => {
     ]);
   });
 
+  it('when a proxy keeps answering 409 after every fallback while Port shows the run open, then the last fallback is retried until it is delivered and the run ends', async () => {
+    const { store, port, outbox } = setup();
+    port.failNext('patchRun', 8, 409);
+    const seq = outbox.append('r_1', { kind: 'final', status: 'FAILURE', label: 'bad' });
+    await expect(outbox.waitFor(seq)).resolves.toMatchObject({ id: 'r_1' });
+    const patches = port.callsOf('patchRun').map((c) => c.args[1]);
+    expect(patches).toHaveLength(9);
+    expect(patches.slice(0, 6)).toEqual(Array(6).fill({ status: 'FAILURE', statusLabel: 'bad' }));
+    expect(patches.slice(6)).toEqual(Array(3).fill({ status: 'FAILURE', statusLabel: REFUSED_FINAL_LABEL }));
+    expect(store.countPendingOps()).toBe(0);
+  });
+
   it('when Port answers 409 to the final status and shows the run finished, then it counts as delivered without another PATCH', async () => {
     const { port, outbox, lines } = setup();
     port.failNext('patchRun', 1, 409);

@@ -88,6 +88,29 @@ describe('journal failures and other errors at accept', () => {
     expect(res.body).toEqual({ ok: false, error: 'journal_unavailable' });
   });
 
+  it('when the journal fails right after a synchronized run is accepted (marking it started), then the answer is 503 and nothing stays journaled, so a redelivery runs it', async () => {
+    let failStart = true;
+    let calls = 0;
+    const sync = defineHandler({ action: 'lookup', synchronized: true, run: async () => ((calls += 1), { n: calls }) });
+    const s = make({
+      handlers: [sync],
+      store: (real) =>
+        ({
+          ...real,
+          markStarted: (runId: string, now: number) => {
+            if (failStart) throw new CodedError('journal_unavailable', 'disk I/O error');
+            real.markStarted(runId, now);
+          },
+        }) as RunStore,
+    });
+    const res = await s.deliver('r_j', 'lookup');
+    expect([res.status, res.body]).toEqual([503, { ok: false, error: 'journal_unavailable' }]);
+    expect(s.store.stateOf('r_j')).toBeUndefined();
+    failStart = false;
+    const again = await s.deliver('r_j', 'lookup');
+    expect([again.status, again.body, calls]).toEqual([200, { n: 1 }, 1]);
+  });
+
   it('when the store throws an error without a code, then the delivery answers 500 internal_error, not journal_unavailable', async () => {
     const s = make({
       handlers: [handler],
@@ -157,6 +180,25 @@ describe('synchronized redeliveries are answered from the journal', () => {
     const again = await s.deliver('r_f', 'lookup');
     expect(again.status).toBe(422);
     expect(again.body).toEqual({ ok: false, error: 'run_failed', message: 'upstream said no' });
+  });
+
+  it('when a synchronized run has finished but its answer waits for its reports to reach Port, then a redelivery gets the stored result (200), not 409', async () => {
+    const handler = defineHandler({
+      action: 'lookup',
+      synchronized: true,
+      run: async (ctx) => {
+        await ctx.reporter.log('looking up');
+        return { answer: 7 };
+      },
+    });
+    const s = make({ handlers: [handler], env: { PORT_CALL_BUDGET_MS: '3000' } });
+    s.port.failNext('addRunLog', 100_000, 503); // Port is away: the answer waits up to one call budget
+    const first = s.deliver('r_d', 'lookup').then((r) => r);
+    await until(() => s.store.get('r_d')?.result !== undefined, 'the outcome to be journaled');
+    const again = await s.deliver('r_d', 'lookup');
+    expect([again.status, again.body]).toEqual([200, { answer: 7 }]);
+    const done = await first;
+    expect([done.status, done.body]).toEqual([200, { answer: 7 }]);
   });
 
   it('when a synchronized run is redelivered while it still runs, then the redelivery answers 409 run_in_progress and the first gets the result', async () => {
