@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, several times, then bench/REPORT.md with the machine, the date and
 // min / median / max of each figure. Bounded to a few minutes. Env: BENCH_REPEATS (3) for the journal,
-// memory and reporter benchmarks (ingest repeats inside itself: BENCH_ROUNDS), BENCH_REPORT (output path).
+// memory and reporter benchmarks (ingest and scale repeat inside themselves: BENCH_ROUNDS,
+// BENCH_SCALE_ROUNDS), BENCH_REPORT (output path). Without a reachable Redis (REDIS_URL) the scale
+// benchmark is skipped and the report says why (also when the build has no Redis backend).
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatIngest, runIngest, type IngestResult } from './ingest.js';
@@ -10,6 +12,7 @@ import { envNumber, progress } from './lib/main.js';
 import { fmt, fmtRange, summarize } from './lib/stats.js';
 import { formatMemory, runMemoryBench, type MemoryResult } from './memory.js';
 import { CALLS_PER_RUN, formatReporter, runReporterBench, type ReporterResult } from './reporter.js';
+import { backendProblem, formatScale, redisProblem, runScaleBench, scaleOptionsFromEnv, SCALE_TARGET_RATIO, type ScaleResult } from './scale.js';
 
 const repeats = envNumber('BENCH_REPEATS', 3);
 const reportPath = process.env.BENCH_REPORT || fileURLToPath(new URL('../../bench/REPORT.md', import.meta.url));
@@ -40,14 +43,66 @@ for (let i = 1; i <= repeats; i++) {
   console.log(formatReporter(reporter[reporter.length - 1]));
 }
 
-writeFileSync(reportPath, renderReport({ ingest, journal, memory, reporter, elapsedS: (Date.now() - started) / 1000 }));
+const scaleOptions = scaleOptionsFromEnv();
+const scaleSkipped = (await redisProblem(scaleOptions.redisUrl)) ?? (await backendProblem());
+let scale: ScaleResult | null = null;
+if (scaleSkipped) {
+  progress(`scale: skipped, ${scaleSkipped}`);
+} else {
+  progress('scale (1 vs 3 workers on Redis; ingest redis vs sqlite)');
+  scale = await runScaleBench(scaleOptions);
+  console.log(formatScale(scale));
+}
+
+writeFileSync(reportPath, renderReport({ ingest, journal, memory, reporter, scale, scaleSkipped, elapsedS: (Date.now() - started) / 1000 }));
 progress(`wrote ${reportPath}`);
 
 function row(figure: string, values: number[], digits = 0, unit = ''): string {
   return `| ${figure} | ${fmtRange(summarize(values), digits)}${unit ? ` ${unit}` : ''} | ${values.length} |`;
 }
 
-function renderReport(r: { ingest: IngestResult; journal: JournalResult[]; memory: MemoryResult[]; reporter: ReporterResult[]; elapsedS: number }): string {
+function renderScale(s: ScaleResult | null, skipped: string | null): string {
+  if (!s) return `## Scale-out on Redis\n\nNot measured: ${skipped}. \`npm run bench:scale\` measures it (Redis at \`REDIS_URL\`).\n`;
+  const o = s.options;
+  return `## Scale-out on Redis
+
+Runs per second with 1 and with 3 \`ROLE=worker\` replicas on one Redis (the machine's local one), one
+\`ROLE=web\` replica taking the deliveries. Handlers wait 200 ms, the simulator adds ${o.latencyMs} ms to every
+Port request, \`MAX_CONCURRENT_RUNS=${o.concurrency}\` per worker. Each sample: ${fmt(o.runs)} deliveries sent as fast as
+the web replica takes them, timed from the first delivery until Port has every run's final status;
+${o.rounds} rounds, the two worker counts alternating within each round (fresh, warmed-up workers each time).
+Every replica is its own process on the same ${describeMachine().cores} cores as Redis, the simulator and the load.
+
+| figure | min / median / max | n |
+| --- | --- | --- |
+${row('1 worker (runs/s)', s.one, 1)}
+${row('3 workers (runs/s)', s.three, 1)}
+${row('3 workers / 1 worker, per round', s.roundRatios, 2)}
+
+3 workers / 1 worker, ratio of the medians: **${fmt(s.ratio, 2)}×** (target ≥ ${SCALE_TARGET_RATIO}×: ${s.ratio >= SCALE_TARGET_RATIO ? 'met' : '**not met**'}).
+The ceiling per worker is ${o.concurrency} slots / (200 ms + one ${o.latencyMs} ms Port call) = ${fmt(s.idealPerWorker, 1)} runs/s.
+
+Ingest beside it, same run: signed deliveries per second through \`POST /webhook\` of one \`ROLE=all\`
+service per store, a handler that succeeds at once, ${o.ingestRounds} interleaved rounds of ${o.ingestSeconds} s, ${o.connections}
+connections, each round drained (every accepted run reported to Port) before the next.
+
+| figure | min / median / max | n |
+| --- | --- | --- |
+${row('RUN_STORE=sqlite (deliveries/s)', s.ingest.sqlite)}
+${row('RUN_STORE=redis (deliveries/s)', s.ingest.redis)}
+${row('redis / sqlite, per round', s.ingest.ratios, 2)}
+${s.problems.length ? `\nAnswers other than 202: ${s.problems.join('; ')}.\n` : ''}`;
+}
+
+function renderReport(r: {
+  ingest: IngestResult;
+  journal: JournalResult[];
+  memory: MemoryResult[];
+  reporter: ReporterResult[];
+  scale: ScaleResult | null;
+  scaleSkipped: string | null;
+  elapsedS: number;
+}): string {
   const m = describeMachine();
   const ing = r.ingest;
   const rep0 = r.reporter[0];
@@ -161,5 +216,6 @@ one and only ${rep0?.options.parallel ?? 0} runs talk to Port at a time, while t
 calls (fewer calls per run than the handler made) and deliver a run's journaled reports after the run
 has freed its slot.
 
+${renderScale(r.scale, r.scaleSkipped)}
 ${problems.length ? `## Anomalies\n\nAnswers other than 202 during measured load:\n\n${problems.map((p) => `- ${p}`).join('\n')}\n` : 'Every measured delivery was answered 202.\n'}`;
 }

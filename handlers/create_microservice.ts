@@ -1,11 +1,17 @@
-// The example action: Port's "Create microservice". Register a Port action with identifier
-// `create_microservice`, inputs `name` and `region`, and this service's /webhook as its URL.
+// The example action: Port's "Create microservice". This file is its whole definition: `npm run actions
+// -- sync` creates the Port action (title, inputs, webhook) from it, and the service runs it.
 import { z } from 'zod';
 import { defineHandler } from '../src/index.js';
 
 export default defineHandler({
   action: 'create_microservice',
-  inputs: z.object({ name: z.string().min(1), region: z.string().min(1) }),
+  title: 'Create microservice',
+  description: 'Registers a new microservice in the catalog',
+  icon: 'Microservice',
+  inputs: z.object({
+    name: z.string().min(1).meta({ title: 'Name', description: 'Spaces become underscores in the identifier' }),
+    region: z.string().min(1).meta({ title: 'Region' }),
+  }),
   async run(ctx) {
     const entity = await ctx.reporter.upsertEntity('microservice', {
       identifier: ctx.inputs.name.replace(/ /g, '_'),

@@ -27,6 +27,14 @@ const OPERATIONS = [
   ['put', '/v1/blueprints/{blueprint_identifier}/entities/{entity_identifier}'],
   ['patch', '/v1/blueprints/{blueprint_identifier}/entities/{entity_identifier}'],
   ['delete', '/v1/blueprints/{blueprint_identifier}/entities/{entity_identifier}'],
+  ['post', '/v1/actions'],
+  ['get', '/v1/actions'],
+  ['get', '/v1/actions/{action_identifier}'],
+  ['put', '/v1/actions/{action_identifier}'],
+  ['delete', '/v1/actions/{action_identifier}'],
+  ['get', '/v1/blueprints/{identifier}'],
+  ['post', '/v1/entities/search'],
+  ['post', '/v1/blueprints/{blueprint_identifier}/entities/search'],
 ];
 
 const spec = parse(readFileSync(SOURCE, 'utf8'));

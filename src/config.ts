@@ -29,6 +29,12 @@ export interface Config {
   /** Time budget for one Port call, retries included; final statuses get `portFinalCallBudgetMs`. */
   readonly portCallBudgetMs: number;
   readonly portFinalCallBudgetMs: number;
+  /** Where the embedded simulator (and its local run page) listens when there are no credentials; 0 picks a free port. */
+  readonly simulatorPort: number;
+  /** The service's public base URL: Port's webhook target in exported and synced actions; null when unset. */
+  readonly publicUrl: string | null;
+  /** Sync the handlers' action definitions into Port when the service starts. */
+  readonly syncActionsOnStart: boolean;
   /** Finished runs keep their payload (inputs, secrets, result) this long, then only what dedupe needs. */
   readonly journalRetentionDays: number;
   /** A finished run's id is remembered this long: a redelivery within it is a duplicate. */
@@ -75,6 +81,9 @@ export const ENV_DEFAULTS: Record<string, string> = {
   LOG_FORMAT: '',
   PORT_CALL_BUDGET_MS: '30000',
   PORT_FINAL_CALL_BUDGET_MS: '120000',
+  SIMULATOR_PORT: '3001',
+  PUBLIC_URL: '',
+  SYNC_ACTIONS_ON_START: 'false',
   JOURNAL_RETENTION_DAYS: '7',
   DEDUPE_TTL_HOURS: '168',
   RUN_STORE: 'sqlite',
@@ -159,6 +168,9 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['', 'json', 'pretty'], { error: 'must be json or pretty (unset: json in production, pretty otherwise)' }),
   PORT_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
   PORT_FINAL_CALL_BUDGET_MS: int(100, MAX_TIMER_MS),
+  SIMULATOR_PORT: int(0, 65535),
+  PUBLIC_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  SYNC_ACTIONS_ON_START: z.enum(['true', 'false'], { message: 'must be true or false' }),
   JOURNAL_RETENTION_DAYS: int(0, 3650),
   DEDUPE_TTL_HOURS: int(1, 87_600),
   RUN_STORE: z.enum(['sqlite', 'redis'], { error: 'must be one of: sqlite, redis' }),
@@ -202,6 +214,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
 
+  const syncActionsOnStart = e.SYNC_ACTIONS_ON_START === 'true';
+  if (syncActionsOnStart && hasId && e.PUBLIC_URL === '') {
+    throw new CodedError('config_invalid', 'PUBLIC_URL is required with SYNC_ACTIONS_ON_START=true: it is the webhook URL the synced actions point at', {
+      variable: 'PUBLIC_URL',
+    });
+  }
   if (e.ROLE !== 'all' && e.RUN_STORE !== 'redis') {
     // A web-only replica on its own SQLite file would accept runs that no worker can ever see.
     throw new CodedError('config_invalid', `ROLE=${e.ROLE} needs RUN_STORE=redis (with RUN_STORE=sqlite the only role is all)`, {
@@ -242,6 +260,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: e.LOG_FORMAT || (production ? 'json' : 'pretty'),
     portCallBudgetMs: e.PORT_CALL_BUDGET_MS,
     portFinalCallBudgetMs: e.PORT_FINAL_CALL_BUDGET_MS,
+    simulatorPort: e.SIMULATOR_PORT,
+    publicUrl: e.PUBLIC_URL === '' ? null : e.PUBLIC_URL.replace(/\/+$/, ''),
+    syncActionsOnStart,
     journalRetentionDays: e.JOURNAL_RETENTION_DAYS,
     dedupeTtlHours: e.DEDUPE_TTL_HOURS,
     store: Object.freeze({

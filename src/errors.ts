@@ -38,6 +38,8 @@ export type InternalErrorCode =
   | 'invalid_inputs'
   | 'invalid_entity'
   | 'unknown_action'
+  | 'invalid_action_definition'
+  | 'port_refused'
   /** A worker that lost a run (another one took it over) tried to write for it. */
   | 'run_fenced';
 

@@ -1,5 +1,6 @@
 // Process entry (`npm start`, the container's CMD): config, start, and signals. Everything else is in server.ts.
 import { loadConfig } from './config.js';
+import { withEnvFile } from './envFile.js';
 import { isCodedError, publicMessage } from './errors.js';
 import { startService, type Service } from './server.js';
 
@@ -8,7 +9,7 @@ const REPEAT_WINDOW_MS = 1000;
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(withEnvFile(process.env));
   } catch (err) {
     // A misconfiguration: one clear line naming the variable, no stack, and no crash loop of traces.
     console.error(`port-action-runner: configuration error: ${(err as Error).message}`);

@@ -66,11 +66,22 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   let credentials = config.portCredentials;
   let portApiUrl = config.portApiUrl;
   let simulator: RunningSimulator | null = null;
+  // The local run page delivers to the service's webhook, known once it listens (below).
+  let webhookUrl: string | null = null;
   if (!credentials) {
     credentials = { clientId: `local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(32).toString('base64url') };
     // Loaded only here: production never pulls in the simulator, its ajv and Port's OpenAPI operations.
     const { startSimulator } = await import('./simulator/index.js');
-    simulator = await startSimulator({ port: 0, clientId: credentials.clientId, clientSecret: credentials.clientSecret, logger });
+    simulator = await startSimulator({
+      port: config.simulatorPort,
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      logger,
+      page: { webhookUrl: () => webhookUrl },
+    }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      throw new CodedError('config_invalid', `SIMULATOR_PORT ${config.simulatorPort} is already in use (another npm start?): stop that process or set SIMULATOR_PORT to a free port`, { variable: 'SIMULATOR_PORT' });
+    });
     portApiUrl = simulator.url;
   }
   redactor.add(credentials.clientSecret);
@@ -132,6 +143,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     logger,
     metrics,
     clientSecret: credentials.clientSecret,
+    portReads: portApi instanceof PortClient ? portApi : null,
   });
   const { dispatcher } = runtime;
 
@@ -190,7 +202,18 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const listenPort = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${listenPort}`;
   logger.info(`listening on port ${listenPort}`, { handlers: registry.actions(), recovered });
-  if (simulator) printDevInstructions(logger, url, simulator.url);
+  webhookUrl = `${url}/webhook`;
+  // The simulator gets the definitions before startup completes (the local page shows them); real Port in
+  // the background, so an unreachable Port does not hold up serving. Loaded only then: the definitions are
+  // validated with the simulator's ajv and Port's OpenAPI operations.
+  if ((simulator || config.syncActionsOnStart) && portApi instanceof PortClient) {
+    const client = portApi;
+    const sync = import('./actions/startupSync.js').then(({ syncActionsAtStartup }) =>
+      syncActionsAtStartup({ modules: registry.modules, port: client, publicUrl: config.publicUrl ?? url, logger, target: simulator ? 'the local simulator' : 'Port' }),
+    );
+    if (simulator) await sync;
+  }
+  if (simulator) printDevInstructions(logger, simulator.url);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -227,14 +250,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   return { url, listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
 }
 
-function printDevInstructions(logger: Logger, url: string, simulatorUrl: string): void {
+function printDevInstructions(logger: Logger, simulatorUrl: string): void {
   logger.warn(`no PORT_CLIENT_ID/PORT_CLIENT_SECRET: running against the embedded local Port simulator at ${simulatorUrl}`);
-  logger.info(
-    [
-      'Trigger the example action (the simulator creates a run and delivers it, signed, to this service):',
-      `  curl -s -X POST ${simulatorUrl}/_sim/deliver -H 'content-type: application/json' \\`,
-      `    -d '{"url":"${url}/webhook","action":"create_microservice","inputs":{"name":"my service","region":"eu-west-1"}}'`,
-      `Then see the run as Port would show it: curl -s ${simulatorUrl}/_sim/runs`,
-    ].join('\n'),
-  );
+  logger.info(`Open ${simulatorUrl}/ to run your actions and watch their runs live (or: npm run trigger -- <action> --input key=value)`);
 }

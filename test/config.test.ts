@@ -231,6 +231,22 @@ describe('loadConfig journal retention', () => {
   });
 });
 
+describe('loadConfig action sync', () => {
+  it('when SYNC_ACTIONS_ON_START=true with credentials but no PUBLIC_URL, then startup fails naming PUBLIC_URL', () => {
+    expect(() => loadConfig({ PORT_CLIENT_ID: 'id', PORT_CLIENT_SECRET: 's', SYNC_ACTIONS_ON_START: 'true' })).toThrow(/^PUBLIC_URL is required with SYNC_ACTIONS_ON_START=true/);
+  });
+
+  it('when SYNC_ACTIONS_ON_START is not a boolean or PUBLIC_URL not a URL, then startup fails naming the variable', () => {
+    expect(() => loadConfig({ SYNC_ACTIONS_ON_START: 'yes' })).toThrow(/^SYNC_ACTIONS_ON_START is invalid: must be true or false/);
+    expect(() => loadConfig({ PUBLIC_URL: 'runner.example.com' })).toThrow(/^PUBLIC_URL is invalid/);
+  });
+
+  it('when PUBLIC_URL has a trailing slash, then it is dropped', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://runner.example.com/' }).publicUrl).toBe('https://runner.example.com');
+    expect(loadConfig({}).publicUrl).toBeNull();
+  });
+});
+
 describe('loadConfig store and roles', () => {
   it('when nothing is set, then the SQLite store and ROLE=all apply, with the Redis defaults ready', () => {
     expect(loadConfig({}).store).toEqual({

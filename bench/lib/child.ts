@@ -19,6 +19,8 @@ export interface Target {
   clock(): Promise<number>;
   /** CPU time (user + system, µs) the target has used so far: CPU per delivery is steadier than rate on a busy machine. */
   cpu(): Promise<number>;
+  /** The simulator: runs that have reached a final status so far (cheap enough to poll). */
+  finals(): Promise<number>;
   /** Opens the bench gate: parked runs (handlers/park.ts) proceed. */
   release(): void;
   /** Closes the bench gate again: runs started from now on park. */
@@ -33,7 +35,8 @@ type ChildMessage =
   | { type: 'failed'; message: string }
   | { type: 'rss'; rss: number; heapUsed: number }
   | { type: 'stats'; stats: unknown }
-  | { type: 'clock'; us: number; cpuUs: number };
+  | { type: 'clock'; us: number; cpuUs: number }
+  | { type: 'finals'; finals: number };
 
 const SERVE = fileURLToPath(new URL('../targets/serve.js', import.meta.url));
 const STDERR_TAIL = 4000;
@@ -105,6 +108,7 @@ export async function startTarget(name: TargetName, env: Record<string, string>,
     stats: async <T,>() => (await ask('stats', 'stats')).stats as T | null,
     clock: async () => (await ask('clock', 'clock')).us,
     cpu: async () => (await ask('clock', 'clock')).cpuUs,
+    finals: async () => (await ask('finals', 'finals')).finals,
     release: () => {
       child.send({ cmd: 'release' });
     },

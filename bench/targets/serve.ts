@@ -11,6 +11,8 @@ interface Running {
   stop(): Promise<void>;
   /** Target-specific figures for the parent (the simulator: requests per route, token requests, runs). */
   stats?(): unknown;
+  /** The simulator: how many runs have reached a final status. */
+  finals?(): number;
 }
 
 async function start(name: string): Promise<Running> {
@@ -45,6 +47,8 @@ try {
       // Monotonic µs, the clock of V8's CPU profile: lets the parent cut a profile to a load window.
       const { user, system } = process.cpuUsage();
       send({ type: 'clock', us: Number(process.hrtime.bigint() / 1000n), cpuUs: user + system });
+    } else if (msg.cmd === 'finals') {
+      send({ type: 'finals', finals: running.finals?.() ?? 0 });
     } else if (msg.cmd === 'release') {
       releaseGate();
     } else if (msg.cmd === 'park') {

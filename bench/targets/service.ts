@@ -29,7 +29,7 @@ export interface SimulatorStats {
   violations: number;
 }
 
-export async function startSimulatorTarget(env: Env): Promise<{ url: string; stop(): Promise<void>; stats(): SimulatorStats }> {
+export async function startSimulatorTarget(env: Env): Promise<{ url: string; stop(): Promise<void>; stats(): SimulatorStats; finals(): number }> {
   const simulator = await startSimulator({
     port: 0,
     clientId: env.BENCH_CLIENT_ID ?? '',
@@ -37,14 +37,21 @@ export async function startSimulatorTarget(env: Env): Promise<{ url: string; sto
   });
   const { sim } = simulator;
   const seen = new Set<string>();
+  // Runs that reached a final status, counted as they do: cheaper to poll than stats() (which copies every run).
+  const ended = new Set<string>();
+  const finalRoutes = new Set(['PATCH /v1/actions/runs/{run_id}', 'POST /v1/actions/runs/{run_id}/logs']);
   for (const [key, route] of Object.entries(sim.routes)) {
+    const canEnd = finalRoutes.has(key);
     sim.routes[key] = (ctx) => {
       const runId = ctx.params.run_id ?? (typeof ctx.query.run_id === 'string' ? ctx.query.run_id : undefined);
       if (runId && runId.startsWith(BENCH_RUN_PREFIX) && !seen.has(runId)) {
         seen.add(runId);
         if (!sim.run(runId)) sim.createRun({ action: env.BENCH_ACTION ?? 'bench', blueprint: 'service', runId });
       }
-      return route(ctx);
+      const answer = route(ctx);
+      const status = canEnd && runId && !ended.has(runId) ? sim.run(runId)?.status : undefined;
+      if (status === 'SUCCESS' || status === 'FAILURE') ended.add(runId!);
+      return answer;
     };
   }
   const latency = Number(env.BENCH_SIM_LATENCY_MS ?? '0');
@@ -61,5 +68,5 @@ export async function startSimulatorTarget(env: Env): Promise<{ url: string; sto
     }
     return { counts: sim.counts(), tokenRequests: sim.tokenRequests, runs: { total: runs.length, byStatus, logs, entityTies }, violations: sim.violations().length };
   };
-  return { url: simulator.url, stop: () => simulator.close(), stats };
+  return { url: simulator.url, stop: () => simulator.close(), stats, finals: () => ended.size };
 }

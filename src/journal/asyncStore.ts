@@ -42,6 +42,8 @@ export interface AsyncRunStore {
    * false when the run already had one (the first stands). Rejects `run_fenced` for a stale owner.
    */
   recordFinal(runId: string, final: { status: FinalStatus; label: string | null }, op: OutboxOp | null, now: number, fence: Fence): Promise<boolean>;
+  /** Journals what a synchronized run returned, so a redelivery to any replica is answered the same way. */
+  recordResult(runId: string, result: unknown): Promise<void>;
   /** Runs in a state, oldest accepted first. */
   listRuns(state: Exclude<RunState, 'finished'>): Promise<RunRecord[]>;
   countRuns(state: Exclude<RunState, 'finished'>): Promise<number>;

@@ -6,6 +6,7 @@ import type { Redactor } from '../logger.js';
 import { TokenManager, type TokenResponse, type TokenStatus } from './auth.js';
 import { PortApiError } from './errors.js';
 import { PortHttp, type PortHttpOptions, type PortRequest } from './portHttp.js';
+import type { PortAction, PortActionDefinition } from './actionTypes.js';
 import type {
   BulkResult,
   CreateEntityOptions,
@@ -13,11 +14,14 @@ import type {
   EntityInput,
   EntityWriteOptions,
   PortApi,
+  PortBlueprint,
   PortCallOptions,
   PortEntity,
+  PortReadApi,
   PortRun,
   RunLogBody,
   RunPatch,
+  SearchQuery,
 } from './types.js';
 
 export interface PortClientOptions extends PortHttpOptions {
@@ -45,7 +49,7 @@ const bulkSchema = z.object({
     .default([]),
 });
 
-export class PortClient implements PortApi {
+export class PortClient implements PortApi, PortReadApi {
   private readonly http: PortHttp;
   private readonly tokens: TokenManager;
 
@@ -124,6 +128,70 @@ export class PortClient implements PortApi {
     return merged;
   }
 
+  async getEntity(blueprint: string, identifier: string, opts?: PortCallOptions): Promise<PortEntity> {
+    const route = 'GET /v1/blueprints/{blueprint_identifier}/entities/{entity_identifier}';
+    return field<PortEntity>(await this.call({ method: 'GET', route, path: entityPath(blueprint, identifier) }, undefined, opts), 'entity', route);
+  }
+
+  /** Across blueprints (POST /v1/entities/search), or every page of one blueprint's search. */
+  async searchEntities(query: SearchQuery, blueprint?: string, opts?: PortCallOptions): Promise<PortEntity[]> {
+    if (blueprint === undefined) {
+      const route = 'POST /v1/entities/search';
+      return list<PortEntity>(await this.call({ method: 'POST', route, path: 'v1/entities/search', json: query }, undefined, opts), 'entities', route);
+    }
+    const route = 'POST /v1/blueprints/{blueprint_identifier}/entities/search';
+    const out: PortEntity[] = [];
+    let from: string | undefined;
+    do {
+      const json = { query, ...(from ? { from } : {}) };
+      const body = await this.call({ method: 'POST', route, path: `v1/blueprints/${seg(blueprint)}/entities/search`, json }, undefined, opts);
+      out.push(...list<PortEntity>(body, 'entities', route));
+      const next = (body as { next?: unknown }).next;
+      from = typeof next === 'string' && next !== '' ? next : undefined;
+    } while (from);
+    return out;
+  }
+
+  async getBlueprint(identifier: string, opts?: PortCallOptions): Promise<PortBlueprint> {
+    const route = 'GET /v1/blueprints/{identifier}';
+    return field<PortBlueprint>(await this.call({ method: 'GET', route, path: `v1/blueprints/${seg(identifier)}` }, undefined, opts), 'blueprint', route);
+  }
+
+  /** Every action and automation of the organization, in the v2 shape. */
+  async listActions(opts?: PortCallOptions): Promise<PortAction[]> {
+    const route = 'GET /v1/actions';
+    const body = await this.call({ method: 'GET', route, path: 'v1/actions', searchParams: { version: 'v2' } }, undefined, opts);
+    return list<PortAction>(body, 'actions', route);
+  }
+
+  async createAction(def: PortActionDefinition, opts?: PortCallOptions): Promise<PortAction> {
+    const route = 'POST /v1/actions';
+    return field<PortAction>(await this.call({ method: 'POST', route, path: 'v1/actions', json: def }, undefined, opts), 'action', route);
+  }
+
+  async updateAction(def: PortActionDefinition, opts?: PortCallOptions): Promise<PortAction> {
+    const route = 'PUT /v1/actions/{action_identifier}';
+    return field<PortAction>(await this.call({ method: 'PUT', route, path: `v1/actions/${seg(def.identifier)}`, json: def }, undefined, opts), 'action', route);
+  }
+
+  async deleteAction(identifier: string, opts?: PortCallOptions): Promise<void> {
+    const route = 'DELETE /v1/actions/{action_identifier}';
+    await this.call({ method: 'DELETE', route, path: `v1/actions/${seg(identifier)}` }, undefined, opts);
+  }
+
+  /** Starts a run of a self-service action, as a user pressing its button would (`npm run trigger`). */
+  async createActionRun(action: string, body: { properties: Record<string, unknown>; entity?: string }, opts?: PortCallOptions): Promise<PortRun> {
+    const route = 'POST /v1/actions/{action_identifier}/runs';
+    return field<PortRun>(await this.call({ method: 'POST', route, path: `v1/actions/${seg(action)}/runs`, json: body }, undefined, opts), 'run', route);
+  }
+
+  /** A page of the run's log lines, oldest first. */
+  async getRunLogs(runId: string, page: { offset: number; limit: number }, opts?: PortCallOptions): Promise<Array<{ message: string; createdAt?: string }>> {
+    const route = 'GET /v1/actions/runs/{run_id}/logs';
+    const searchParams = { offset: String(page.offset), limit: String(page.limit) };
+    return list<{ message: string; createdAt?: string }>(await this.call({ method: 'GET', route, path: `v1/actions/runs/${seg(runId)}/logs`, searchParams }, runId, opts), 'runLogs', route);
+  }
+
   async checkToken(): Promise<void> {
     await this.tokens.getToken();
   }
@@ -186,6 +254,12 @@ function field<T>(body: unknown, key: string, route: string): T {
   const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined;
   if (v && typeof v === 'object') return v as T;
   throw new PortApiError({ status: 200, portError: 'invalid_response', message: `${route}: the answer has no "${key}"`, route });
+}
+
+function list<T>(body: unknown, key: string, route: string): T[] {
+  const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined;
+  if (Array.isArray(v)) return v as T[];
+  throw new PortApiError({ status: 200, portError: 'invalid_response', message: `${route}: the answer has no "${key}" list`, route });
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown, route: string, status: number): T {

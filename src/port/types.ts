@@ -107,3 +107,31 @@ export interface PortApi {
   /** Where the access token stands, without any request (readiness detail). */
   tokenStatus(): TokenStatus;
 }
+
+export interface PortBlueprint {
+  identifier: string;
+  title?: string;
+  description?: string;
+  icon?: string;
+  schema?: { properties?: Record<string, unknown>; required?: string[] };
+  relations?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A rule of Port's entity search: `{property, operator, value}`, or a nested `{combinator, rules}`. */
+export type SearchRule = { property?: string | Record<string, unknown>; operator: string; value?: unknown; [key: string]: unknown } | SearchQuery;
+
+/** Port's search body: rules joined by `and` / `or`. */
+export interface SearchQuery {
+  combinator: 'and' | 'or';
+  rules: SearchRule[];
+}
+
+/** Reads a handler may make (ctx.port): the got-based PortClient implements them. */
+export interface PortReadApi {
+  getRun(runId: string, opts?: PortCallOptions): Promise<PortRun>;
+  getEntity(blueprint: string, identifier: string, opts?: PortCallOptions): Promise<PortEntity>;
+  /** Across blueprints, or within `blueprint` (every page). */
+  searchEntities(query: SearchQuery, blueprint?: string, opts?: PortCallOptions): Promise<PortEntity[]>;
+  getBlueprint(identifier: string, opts?: PortCallOptions): Promise<PortBlueprint>;
+}

@@ -32,7 +32,18 @@ function defaultHandler(mod: Record<string, unknown>): Handler | null {
   return isHandler(nested) ? nested : null;
 }
 
-export async function loadHandlers(dir: string, opts: { logger: Logger }): Promise<Registry> {
+/** A handler and the file it came from (errors and `actions export` name the file). */
+export interface LoadedHandler {
+  file: string;
+  handler: Handler;
+}
+
+/** The registry, plus each handler with its file. */
+export interface LoadedRegistry extends Registry {
+  readonly modules: readonly LoadedHandler[];
+}
+
+export async function loadHandlers(dir: string, opts: { logger: Logger }): Promise<LoadedRegistry> {
   const absolute = path.resolve(dir);
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
     throw new CodedError(
@@ -41,7 +52,7 @@ export async function loadHandlers(dir: string, opts: { logger: Logger }): Promi
       { dir: absolute },
     );
   }
-  const handlers: Handler[] = [];
+  const modules: LoadedHandler[] = [];
   const fileOf = new Map<string, string>();
   for (const file of handlerFiles(absolute)) {
     const name = path.relative(process.cwd(), file) || file;
@@ -73,10 +84,10 @@ export async function loadHandlers(dir: string, opts: { logger: Logger }): Promi
       }
       fileOf.set(action, file);
     }
-    handlers.push(handler);
+    modules.push({ file, handler });
   }
-  if (handlers.length === 0) opts.logger.warn(`no handler modules in ${absolute}: every run will end FAILURE "no handler for action"`);
-  const registry = createRegistry(handlers);
+  if (modules.length === 0) opts.logger.warn(`no handler modules in ${absolute}: every run will end FAILURE "no handler for action"`);
+  const registry = createRegistry(modules.map((m) => m.handler));
   opts.logger.info('handlers loaded', { dir: absolute, actions: registry.actions() });
-  return registry;
+  return Object.assign(registry, { modules: Object.freeze(modules) });
 }

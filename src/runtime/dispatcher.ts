@@ -12,6 +12,7 @@ import { withPortRun, type PortRunFacts } from '../normalize/portRun.js';
 import type { RunRecord, RunStore } from '../journal/store.js';
 import type { Registry } from '../registry/registry.js';
 import type { ManagedRunReporter } from '../reporter/types.js';
+import type { PortReadApi } from '../port/types.js';
 import { executeRun, type RunOutcome } from './executeRun.js';
 import type { RunQueue } from './runQueue.js';
 import type { DispatchResult, Dispatcher } from './types.js';
@@ -36,6 +37,8 @@ export interface DispatcherOptions {
   metrics?: Metrics;
   /** Key source for ctx.decrypt; default the configured Port client secret. */
   clientSecret?: string | null;
+  /** What handlers read Port through (ctx.port). */
+  portReads?: PortReadApi | null;
 }
 
 export interface RuntimeDispatcher extends Dispatcher {
@@ -75,6 +78,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       metrics: opts.metrics,
       signal: shutdownController.signal,
       clientSecret: opts.clientSecret,
+      port: opts.portReads,
     });
     // The reporter journaled the final status with its outbox entry. If it could not (the journal failed),
     // the run stays "running" so the next start finalizes it, rather than "finished" with nothing owed.

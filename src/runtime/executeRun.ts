@@ -8,11 +8,12 @@ import { publicMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Invocation } from '../normalize/invocation.js';
-import type { FinalStatus } from '../port/types.js';
+import type { FinalStatus, PortReadApi } from '../port/types.js';
 import type { ResolvedHandler } from '../registry/registry.js';
 import type { ManagedRunReporter, Outcome } from '../reporter/types.js';
 import type { RunContext, RunTrigger } from './context.js';
 import { decrypt } from './decrypt.js';
+import { createPortReads } from './portReads.js';
 
 export const SHUTDOWN_LABEL = 'service shutting down';
 
@@ -37,6 +38,15 @@ export interface ExecuteRunOptions {
   signal?: AbortSignal;
   /** Key source for ctx.decrypt; default the configured Port client secret. */
   clientSecret?: string | null;
+  /** What ctx.port reads through (the service's Port client). */
+  port?: PortReadApi | null;
+}
+
+/** The automation event of a delivery to the handler's automation; null for its self-service actions. */
+function automationEvent(resolved: ResolvedHandler, payload: unknown): { event: unknown } | { missing: true } {
+  if (!resolved.handler.automation || resolved.action !== resolved.handler.automation.identifier) return { event: null };
+  const event = payload && typeof payload === 'object' ? (payload as Record<string, unknown>).event : undefined;
+  return event && typeof event === 'object' && !Array.isArray(event) ? { event } : { missing: true };
 }
 
 /** "name: Invalid input: expected string, received undefined; region: …" — field paths first. */
@@ -94,8 +104,16 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
   }
   const { handler } = resolved;
 
+  const event = automationEvent(resolved, invocation.payload);
+  if ('missing' in event) {
+    const label = `automation '${resolved.action}' delivered without an event (Port's trigger data carries one)`;
+    log.warn(label);
+    return finish({ status: 'FAILURE', label }, undefined);
+  }
+
   let inputs: unknown = invocation.inputs;
-  if (handler.inputs) {
+  // An automation has no user inputs (Port sends `inputs: null`): the schema is for the handler's actions.
+  if (handler.inputs && event.event === null) {
     // Async parsing: zod throws for async refinements under a synchronous parse. What a refinement or a
     // transform itself throws ends the run here too, named as an input problem.
     let parsed: Awaited<ReturnType<z.ZodType['safeParseAsync']>>;
@@ -138,16 +156,18 @@ async function execute(opts: ExecuteRunOptions, log: Logger, finish: Finish): Pr
   opts.signal?.addEventListener('abort', onShutdown, { once: true });
 
   const clientSecret = opts.clientSecret !== undefined ? opts.clientSecret : (opts.config.portCredentials?.clientSecret ?? null);
-  const ctx: RunContext<unknown> = {
+  const ctx: RunContext<unknown, unknown> = {
     runId: invocation.runId,
     action: resolved.action,
     inputs,
     entity: invocation.entity,
     trigger: invocation.trigger as RunTrigger | null,
+    event: event.event,
     payload: invocation.payload,
     signal,
     log,
     reporter,
+    port: createPortReads(opts.port ?? null, { runId: invocation.runId, action: resolved.action, signal }),
     decrypt: (value: string) => decrypt(value, clientSecret),
   };
 

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { RunStore } from '../journal/store.js';
+import type { PortReadApi } from '../port/types.js';
 import type { Registry } from '../registry/registry.js';
 import { publicMessage } from '../errors.js';
 import { createDispatcher, type LookupAction, type ReporterFactory, type RuntimeDispatcher } from './dispatcher.js';
@@ -21,6 +22,8 @@ export interface RuntimeOptions {
   logger: Logger;
   metrics?: Metrics;
   clientSecret?: string | null;
+  /** What handlers read Port through (ctx.port). */
+  portReads?: PortReadApi | null;
 }
 
 export interface Runtime {

@@ -10,6 +10,7 @@ import { silentLogger } from '../logger.js';
 import type { RouteMatch } from './openapi.js';
 import { TOKEN_ROUTE } from './recorder.js';
 import { SimError } from './simError.js';
+import { createDevPage, type DevPageSource } from './devPage/router.js';
 import { createSimRouter } from './simRoutes.js';
 import type { PortSimulator } from './simulator.js';
 import type { ViolationKind } from './types.js';
@@ -42,6 +43,8 @@ function bodyForLog(raw: Buffer): unknown {
 
 export interface SimulatorAppOptions {
   logger?: Logger;
+  /** Serves the local run page (`npm start` without credentials only). */
+  page?: DevPageSource;
 }
 
 export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions = {}): Express {
@@ -49,6 +52,7 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
   const app = express();
   app.disable('x-powered-by');
   app.use('/_sim', createSimRouter(sim, logger));
+  if (opts.page) app.use(createDevPage(sim, opts.page, logger));
 
   app.use(async (req: Request, res: Response) => {
     const started = performance.now();
@@ -57,6 +61,7 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
     const match: RouteMatch | null = sim.validator.match(req.method, path);
     let raw: Buffer = Buffer.alloc(0);
     let fault: string | null = null;
+    let refusedWith: string | null = null;
     res.setHeader('x-trace-id', randomUUID());
     res.on('finish', () => {
       sim.recorder.record({
@@ -69,11 +74,13 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         body: bodyForLog(raw),
         fault,
+        ...(refusedWith !== null ? { error: refusedWith } : {}),
       });
       logger.debug('simulated Port answered', { method: req.method, path, status: res.statusCode, fault });
     });
     const fail = (status: number, error: string, message: string, violation?: ViolationKind) => {
       if (violation) sim.recorder.violation({ kind: violation, method: req.method, path, route: match?.op.template ?? null, message });
+      refusedWith = message;
       res.status(status).json({ ok: false, error, message });
     };
 
@@ -134,6 +141,7 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
       res.status(answer.status).json(answer.body);
     } catch (err) {
       if (err instanceof SimError) {
+        refusedWith = err.message;
         res.status(err.status).json(err.toBody());
         return;
       }

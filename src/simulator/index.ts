@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../logger.js';
 import { createSimulatorApp as createApp } from './app.js';
+import type { DevPageSource } from './devPage/router.js';
 import { PortSimulator, type SimulatorOptions } from './simulator.js';
 
 export { PortSimulator } from './simulator.js';
@@ -14,12 +15,15 @@ export type { DeliveryShape } from './payloads.js';
 export type { FailNextRule, RateLimitRule } from './faults.js';
 export type { EntityTie, RejectedWrite, RequestRecord, SimEntity, SimRun, SimRunLog, Violation, ViolationKind } from './types.js';
 export { BODY_LIMIT_BYTES } from './app.js';
+export type { DevPageSource, PageActionDefinition } from './devPage/router.js';
 
 export interface StartSimulatorOptions extends SimulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
   logger?: Logger;
+  /** Serve the local run page from the service's handlers (`npm start` without credentials). */
+  page?: DevPageSource;
 }
 
 export interface RunningSimulator {
@@ -30,9 +34,9 @@ export interface RunningSimulator {
 }
 
 /** The Express app and its simulator, for supertest. */
-export function createSimulatorApp(opts: SimulatorOptions & { logger?: Logger }): { app: Express; sim: PortSimulator } {
+export function createSimulatorApp(opts: SimulatorOptions & { logger?: Logger; page?: DevPageSource }): { app: Express; sim: PortSimulator } {
   const sim = new PortSimulator(opts);
-  return { app: createApp(sim, { logger: opts.logger }), sim };
+  return { app: createApp(sim, { logger: opts.logger, page: opts.page }), sim };
 }
 
 export async function startSimulator(opts: StartSimulatorOptions): Promise<RunningSimulator> {

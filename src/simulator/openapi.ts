@@ -89,6 +89,13 @@ function describe(where: string, errors: ErrorObject[] | null | undefined): stri
   return lines.join('; ') || `${where} is invalid`;
 }
 
+let shared: OpenApiValidator | null = null;
+
+/** One validator per process: compiling the schemas is the slow part. */
+export function openApiValidator(): OpenApiValidator {
+  return (shared ??= new OpenApiValidator());
+}
+
 export class OpenApiValidator {
   private readonly compiled: Compiled[];
 
@@ -189,6 +196,13 @@ export class OpenApiValidator {
     const validate = c.responses.get(String(status))?.();
     if (!validate) return { ok: false, message: `status ${status} is not documented for ${opKey}` };
     return validate(body) ? { ok: true } : { ok: false, message: describe('response', validate.errors) };
+  }
+
+  /** ajv's errors for `body` as the request body of `opKey` (e.g. `POST /v1/actions`), or null when it is valid. */
+  bodyErrors(opKey: string, body: unknown): ErrorObject[] | null {
+    const c = this.compiled.find((x) => x.op.key === opKey);
+    if (!c?.body) throw new Error(`operation ${opKey} has no vendored request body`);
+    return c.body(body) ? null : [...(c.body.errors ?? [])];
   }
 
   private get(op: Operation): Compiled {

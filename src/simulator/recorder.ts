@@ -19,6 +19,7 @@ export class Recorder {
   private log: RequestRecord[] = [];
   private violationList: Violation[] = [];
   private countsByRoute = new Map<string, number>();
+  private listeners = new Set<(rec: RequestRecord) => void>();
 
   constructor(
     private readonly clock: Clock,
@@ -33,7 +34,14 @@ export class Recorder {
     if (this.log.length > this.maxRequests) this.log.splice(0, this.log.length - this.maxRequests);
     const key = rec.route ? `${rec.method} ${rec.route}` : UNKNOWN_ROUTE;
     this.countsByRoute.set(key, (this.countsByRoute.get(key) ?? 0) + 1);
+    for (const listener of this.listeners) listener(rec);
     return rec;
+  }
+
+  /** Called after each recorded request (the local run page updates live from it); returns the unsubscribe. */
+  onRecord(listener: (rec: RequestRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   violation(v: Omit<Violation, 'at'>): void {

@@ -38,6 +38,7 @@ export function createSimRouter(sim: PortSimulator, logger: Logger): Router {
     if (!str(b.action)) throw new Error('action is required');
     return { run: sim.createRun({ action: b.action, blueprint: str(b.blueprint), properties: b.properties, entity: str(b.entity), runId: str(b.runId) }) };
   });
+  route('get', '/actions', () => ({ actions: sim.actions() }));
   route('get', '/entities', (req) => ({ entities: sim.entities(str(req.query.blueprint)) }));
   route('post', '/entities/:blueprint', (req) => ({ entity: sim.seedEntity(String(req.params.blueprint), req.body) }));
   route('get', '/requests', (req) => ({ requests: sim.requests({ route: str(req.query.route), method: str(req.query.method) }) }));

@@ -1,10 +1,16 @@
 // The simulator's state and its JS API for tests: inspection, fault injection, run creation, delivery.
 // The Express app (app.ts) serves Port's routes and /_sim/ on top of one instance of this.
 import { systemClock, type Clock } from '../clock.js';
+import type { PortAction, PortActionDefinition } from '../port/actionTypes.js';
+import type { PortBlueprint } from '../port/types.js';
+import { createActionRoutes } from './actionRoutes.js';
+import { SimActions } from './actions.js';
+import { SimBlueprints } from './blueprints.js';
+import { createReadRoutes } from './readRoutes.js';
 import { callWebhook, type DeliverOptions, type DeliveryResult } from './webhookCaller.js';
 import { SimEntities } from './entities.js';
 import { Faults, type FailNextRule, type RateLimitRule } from './faults.js';
-import { OpenApiValidator } from './openapi.js';
+import { openApiValidator, type OpenApiValidator } from './openapi.js';
 import { createPortRoutes, type PortRoute } from './portRoutes.js';
 import { Recorder } from './recorder.js';
 import { SimRuns, type CreateRunInput } from './runs.js';
@@ -31,9 +37,6 @@ export interface CreateRunOptions {
   runId?: string;
 }
 
-/** One shared validator: compiling the schemas is the slow part of starting a simulator. */
-let sharedValidator: OpenApiValidator | null = null;
-
 export class PortSimulator {
   readonly clock: Clock;
   readonly validator: OpenApiValidator;
@@ -41,6 +44,8 @@ export class PortSimulator {
   readonly recorder: Recorder;
   private readonly runStore: SimRuns;
   private readonly entityStore: SimEntities;
+  private readonly actionStore: SimActions;
+  private readonly blueprintStore: SimBlueprints;
   private readonly tokens: TokenStore;
   private readonly credentials: { clientId: string; clientSecret: string };
   private readonly access = { revoked: false };
@@ -50,13 +55,19 @@ export class PortSimulator {
   constructor(opts: SimulatorOptions) {
     this.clock = opts.clock ?? systemClock;
     this.credentials = { clientId: opts.clientId, clientSecret: opts.clientSecret };
-    this.validator = sharedValidator ??= new OpenApiValidator();
+    this.validator = openApiValidator();
     this.faults = new Faults(this.clock);
     this.recorder = new Recorder(this.clock);
     this.runStore = new SimRuns(this.clock);
     this.entityStore = new SimEntities(this.clock, opts.checkRelations ?? true);
     this.tokens = new TokenStore(this.clock, opts.tokenExpiresInSeconds ?? 10_800, opts.reuseActiveToken ?? true);
-    this.routes = createPortRoutes({ runs: this.runStore, entities: this.entityStore, tokens: this.tokens, credentials: this.credentials, access: this.access });
+    this.actionStore = new SimActions(this.clock);
+    this.blueprintStore = new SimBlueprints(this.clock);
+    this.routes = {
+      ...createPortRoutes({ runs: this.runStore, entities: this.entityStore, tokens: this.tokens, credentials: this.credentials, access: this.access }),
+      ...createActionRoutes(this.actionStore),
+      ...createReadRoutes({ blueprints: this.blueprintStore, entities: this.entityStore }),
+    };
   }
 
   get clientId(): string {
@@ -104,6 +115,33 @@ export class PortSimulator {
     return structuredClone(this.entityStore.seed(blueprint, entity));
   }
 
+  // ---- actions and automations (what `actions sync` wrote) ------------------------------------------
+
+  /** Every action and automation, in creation order, as GET /v1/actions answers them. */
+  actions(): PortAction[] {
+    return structuredClone(this.actionStore.list());
+  }
+
+  action(identifier: string): PortAction | undefined {
+    const a = this.actionStore.find(identifier);
+    return a ? structuredClone(a) : undefined;
+  }
+
+  /** Stores a definition as POST /v1/actions would (409 / 422 rules included), without HTTP. */
+  createAction(def: PortActionDefinition): PortAction {
+    return structuredClone(this.actionStore.create(def));
+  }
+
+  /** Replaces a stored definition as PUT would: tests change "Port's copy" to see drift. */
+  replaceAction(def: PortActionDefinition): PortAction {
+    return structuredClone(this.actionStore.replace(def.identifier, def));
+  }
+
+  /** Puts a blueprint in place for GET /v1/blueprints/{identifier} (ctx.port.getBlueprint). */
+  seedBlueprint(blueprint: Partial<PortBlueprint> & { identifier: string }): PortBlueprint {
+    return structuredClone(this.blueprintStore.seed(blueprint));
+  }
+
   deliver(opts: DeliverOptions): Promise<DeliveryResult> {
     return callWebhook({ runs: this.runStore, recorder: this.recorder, clock: this.clock, defaultSecret: this.credentials.clientSecret }, opts);
   }
@@ -131,6 +169,8 @@ export class PortSimulator {
   reset(): void {
     this.runStore.clear();
     this.entityStore.clear();
+    this.actionStore.clear();
+    this.blueprintStore.clear();
     this.recorder.clear();
     this.faults.clear();
   }

@@ -77,6 +77,8 @@ export interface RequestRecord {
   body: unknown;
   /** Set when a fault answered instead of the simulated Port. */
   fault: string | null;
+  /** Port's error message when it refused the request (absent when it succeeded). */
+  error?: string;
 }
 
 export type ViolationKind = 'schema' | 'unknown_route' | 'content_type' | 'invalid_json' | 'semantics';

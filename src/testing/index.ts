@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { openSqliteStore } from '../journal/sqliteStore.js';
 import type { Invocation } from '../normalize/invocation.js';
 import { PortClient } from '../port/client.js';
-import type { FinalStatus, RunStatus } from '../port/types.js';
+import type { FinalStatus, PortBlueprint, RunStatus } from '../port/types.js';
 import type { Handler } from '../registry/defineHandler.js';
 import { createRegistry } from '../registry/registry.js';
 import { createOutbox } from '../reporter/outbox.js';
@@ -24,8 +24,17 @@ export type { RunningSimulator, SimRun, SimEntity } from '../simulator/index.js'
 
 export interface RunHandlerOptions {
   inputs?: Record<string, unknown>;
-  /** The day-2 entity (ctx.entity). */
+  /**
+   * The day-2 entity (ctx.entity). In Port it always exists, so it is also put in the simulator's catalog
+   * (under `blueprint`, else the handler's `blueprint`, else the entity's own `blueprint` field).
+   */
   entity?: Record<string, unknown> | null;
+  /** More catalog entities for ctx.port reads, each with its blueprint. */
+  entities?: Array<{ blueprint: string; identifier: string } & Record<string, unknown>>;
+  /** Blueprints for ctx.port.getBlueprint. */
+  blueprints?: Array<Partial<PortBlueprint> & { identifier: string }>;
+  /** An automation's event (ctx.event), delivered as Port's trigger data carries it, to the handler's automation. */
+  event?: Record<string, unknown>;
   /** The action id Port sends (default: the handler's first action). */
   action?: string;
   blueprint?: string;
@@ -75,8 +84,10 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
   });
   const outbox = createOutbox({ store, port, clock: systemClock, logger, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
   try {
-    const action = opts.action ?? handler.actions[0];
+    // An event is an automation delivery: it goes to the handler's automation.
+    const action = opts.action ?? (opts.event && handler.automation ? handler.automation.identifier : handler.actions[0]);
     const config = testConfig({ ...opts.env });
+    seedCatalog(simulator, handler, opts);
     const simRun = simulator.sim.createRun({
       action,
       blueprint: opts.blueprint,
@@ -90,7 +101,7 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
       inputs: opts.inputs ?? {},
       entity: opts.entity ?? null,
       trigger: opts.trigger ?? { by: { userId: 'test-kit' }, origin: 'API', at: new Date().toISOString() },
-      payload: { runId: simRun.id, action, inputs: opts.inputs ?? {} },
+      payload: { runId: simRun.id, action, inputs: opts.inputs ?? {}, ...(opts.event ? { event: opts.event } : {}) },
     };
     const synchronized = handler.synchronized === true;
     store.accept({ runId: simRun.id, action, invocation, synchronized }, Date.now());
@@ -104,6 +115,7 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
       clock: systemClock,
       logger,
       clientSecret,
+      port,
     });
     await reporter.drained();
 
@@ -128,6 +140,18 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
     port.close();
     await owned?.close();
   }
+}
+
+/** What Port's catalog holds before the run: the day-2 entity, plus the extra entities and blueprints. */
+function seedCatalog(simulator: RunningSimulator, handler: Handler, opts: RunHandlerOptions): void {
+  for (const bp of opts.blueprints ?? []) simulator.sim.seedBlueprint(bp);
+  for (const { blueprint, ...entity } of opts.entities ?? []) simulator.sim.seedEntity(blueprint, entity as { identifier: string });
+  const entity = opts.entity;
+  if (!entity || typeof entity.identifier !== 'string') return;
+  const blueprint = opts.blueprint ?? handler.blueprint ?? (typeof entity.blueprint === 'string' ? entity.blueprint : undefined);
+  if (!blueprint || simulator.sim.entity(blueprint, entity.identifier)) return;
+  const { blueprint: _own, ...fields } = entity;
+  simulator.sim.seedEntity(blueprint, fields as { identifier: string });
 }
 
 function uniqueTies(run: SimRun): Array<{ blueprint: string; identifier: string }> {

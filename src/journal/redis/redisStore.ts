@@ -54,6 +54,7 @@ function toRecord(runId: string, h: Record<string, string>): RunRecord | undefin
     finishedAt: num(h.finishedAt),
     finalStatus: (h.finalStatus as FinalStatus | undefined) ?? null,
     finalLabel: h.finalLabel ?? null,
+    ...(h.result === undefined ? {} : { result: JSON.parse(h.result) as unknown }),
   };
 }
 
@@ -156,6 +157,16 @@ export function createRedisStore(opts: RedisStoreOptions): AsyncRunStore {
       } catch (err) {
         throw fencedError(runId, err);
       }
+    },
+    async recordResult(runId, result) {
+      let json: string | undefined;
+      try {
+        json = result === undefined ? undefined : JSON.stringify(result);
+      } catch {
+        json = undefined; // no JSON form (a cycle, a BigInt): a redelivery gets the default body
+      }
+      // Only on a record that still exists: never recreate an expired one without its state.
+      if (json !== undefined) await run.setResult(k.run(runId), json);
     },
     async listRuns(state) {
       return records(await redis.zrange(k.idx(state), 0, -1));

@@ -91,6 +91,14 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[8]))
 if ARGV[7] ~= '' then append(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[3], ARGV[7], ARGV[6], '') end
 return 1`,
   },
+  /** KEYS run · ARGV resultJson → 1 stored, 0 no such run */
+  setResult: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'result', ARGV[1])
+return 1`,
+  },
   /** KEYS ops, pend, pendRuns, count · ARGV runId, seq... → how many were pending */
   complete: {
     numberOfKeys: 4,
