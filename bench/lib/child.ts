@@ -15,6 +15,10 @@ export interface Target {
   memory(): Promise<{ rss: number; heapUsed: number }>;
   /** The target's own figures (see targets/serve.ts), null when it has none. */
   stats<T = unknown>(): Promise<T | null>;
+  /** The target's monotonic clock in µs (the clock its CPU profile uses). */
+  clock(): Promise<number>;
+  /** CPU time (user + system, µs) the target has used so far: CPU per delivery is steadier than rate on a busy machine. */
+  cpu(): Promise<number>;
   /** The simulator: runs that have reached a final status so far (cheap enough to poll). */
   finals(): Promise<number>;
   /** Opens the bench gate: parked runs (handlers/park.ts) proceed. */
@@ -31,6 +35,7 @@ type ChildMessage =
   | { type: 'failed'; message: string }
   | { type: 'rss'; rss: number; heapUsed: number }
   | { type: 'stats'; stats: unknown }
+  | { type: 'clock'; us: number; cpuUs: number }
   | { type: 'finals'; finals: number };
 
 const SERVE = fileURLToPath(new URL('../targets/serve.js', import.meta.url));
@@ -41,9 +46,9 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startTarget(name: TargetName, env: Record<string, string>, startTimeoutMs = 30_000): Promise<Target> {
+export async function startTarget(name: TargetName, env: Record<string, string>, startTimeoutMs = 30_000, cpuProfileDir?: string): Promise<Target> {
   // BENCH_CPU_PROF_DIR=<dir>: every target writes a V8 CPU profile there when it exits (open in Chrome DevTools).
-  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const profileDir = cpuProfileDir ?? process.env.BENCH_CPU_PROF_DIR;
   const child = fork(SERVE, [name], {
     execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     // Only what we pass: a developer's shell PORT_* variables must not leak into the measured service.
@@ -101,6 +106,8 @@ export async function startTarget(name: TargetName, env: Record<string, string>,
       return { rss, heapUsed };
     },
     stats: async <T,>() => (await ask('stats', 'stats')).stats as T | null,
+    clock: async () => (await ask('clock', 'clock')).us,
+    cpu: async () => (await ask('clock', 'clock')).cpuUs,
     finals: async () => (await ask('finals', 'finals')).finals,
     release: () => {
       child.send({ cmd: 'release' });

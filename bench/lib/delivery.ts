@@ -5,8 +5,17 @@ import { randomBytes } from 'node:crypto';
 import type autocannon from 'autocannon';
 import { signPortWebhook } from '../../src/verify/sign.js';
 
+/** BENCH_BODY_BYTES: pad every delivery to about this size (a `notes` input); unset, ~527 bytes. */
+const PAD_TO = Number(process.env.BENCH_BODY_BYTES ?? '0') || 0;
+
 /** Body of a v1 delivery for `action` (the shape of test/fixtures/port-webhook-v1-create.json). */
 export function deliveryBody(runId: string, action: string): string {
+  const body = unpaddedBody(runId, action);
+  if (body.length >= PAD_TO) return body;
+  return unpaddedBody(runId, action, 'n'.repeat(PAD_TO - body.length - ',"notes":""'.length));
+}
+
+function unpaddedBody(runId: string, action: string, notes?: string): string {
   return JSON.stringify({
     action,
     resourceType: 'run',
@@ -20,7 +29,7 @@ export function deliveryBody(runId: string, action: string): string {
     payload: {
       entity: null,
       action: { identifier: action, blueprint: 'service', trigger: 'CREATE', invocationMethod: { type: 'WEBHOOK' } },
-      properties: { name: 'bench-service', region: 'eu-west-1', replicas: 2, owner: 'platform-team', tier: 'standard' },
+      properties: { name: 'bench-service', region: 'eu-west-1', replicas: 2, owner: 'platform-team', tier: 'standard', ...(notes === undefined ? {} : { notes }) },
     },
   });
 }

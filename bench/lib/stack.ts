@@ -13,6 +13,8 @@ export interface StackOptions {
   simLatencyMs?: number;
   /** Extra service environment (MAX_CONCURRENT_RUNS, MAX_QUEUED_RUNS, …). */
   serviceEnv?: Record<string, string>;
+  /** Only the service writes a V8 CPU profile, into this directory, when it exits. */
+  serviceProfileDir?: string;
 }
 
 export interface Stack {
@@ -54,7 +56,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // Load rounds must measure ingest, not the queue cap: accepted runs may pile up while Port catches up.
       MAX_QUEUED_RUNS: '1000000',
       ...opts.serviceEnv,
-    });
+    }, undefined, opts.serviceProfileDir);
   } catch (err) {
     await simulator.kill();
     rmSync(dataDir, { recursive: true, force: true });

@@ -38,7 +38,10 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
   }
 
   async function deliver(req: Request, res: Response): Promise<void> {
-    const { requestId, log } = scopeOf(res, logger);
+    // The scope's child logger is made on first use only: the accepted path logs through `logger` with the
+    // request id as a field (the same line), so a delivery costs no logger object.
+    const scope = scopeOf(res, logger);
+    const { requestId } = scope;
     try {
       const rawBody = readRawBody(req);
       const timestamp = singleHeader(req.rawHeaders, 'x-port-timestamp');
@@ -53,12 +56,12 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
       const urlAction = typeof req.params.action === 'string' ? req.params.action : undefined;
       const invocation = normalizeDelivery({ body, headers: req.headers, urlAction });
       // Payloads may hold user data: debug only.
-      if (log.isDebugEnabled()) log.debug('delivery payload', { runId: invocation.runId, action: invocation.action, payload: maskSecretInputs(body) });
+      if (logger.isDebugEnabled()) scope.log.debug('delivery payload', { runId: invocation.runId, action: invocation.action, payload: maskSecretInputs(body) });
 
       const result = await dispatcher.dispatch(invocation, { requestId });
       const outcome = sendDispatchResult(res, result);
       metrics.deliveries.inc({ outcome });
-      log.info(`delivery ${outcome}`, { runId: invocation.runId, action: (result.kind === 'accepted' && result.action) || invocation.action, outcome });
+      logger.info(`delivery ${outcome}`, { requestId, runId: invocation.runId, action: (result.kind === 'accepted' && result.action) || invocation.action, outcome });
     } catch (err) {
       reject(err, res);
     }

@@ -182,6 +182,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
     q.expireOps.run(before);
     return q.expire.run(before).changes;
   });
+  // One wrapper for every store.transaction(fn): db.transaction() builds five functions per call.
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
   const completeMany = db.transaction((seqs: number[], outcome: OpOutcome, now: number) => {
     for (const seq of seqs) q.complete.run(outcome.ok ? 'done' : 'failed', outcome.ok ? null : outcome.error, now, seq);
   });
@@ -237,7 +239,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
       return row ? (JSON.parse(row.op) as { message: string }).message : null;
     },
     transaction(fn) {
-      return db.transaction(fn)();
+      return inTransaction(fn) as ReturnType<typeof fn>;
     },
     recordResult(runId, result) {
       let json: string | null = null;
