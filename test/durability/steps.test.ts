@@ -67,6 +67,11 @@ describe('when a resumable run of three steps is interrupted during step two', (
     const first = await start();
     const id = await deliverSteps(first, 60_000);
     await until(() => count('two') === 1, 10_000, 'step two to start');
+    // Kill once Port has step two's line and the journal has had time to record that it did: a kill in the
+    // instant between Port's answer and that record sends the line again (at-least-once, as README says),
+    // which is not what this test is about.
+    await until(() => logsOf(id).includes('step two started'), 10_000, "Port to receive step two's line");
+    await new Promise((r) => setTimeout(r, 500));
     first.proc.kill('SIGKILL');
     await first.exited;
     expect(sim().run(id)!.status).toBe('IN_PROGRESS');
