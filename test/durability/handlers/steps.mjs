@@ -2,16 +2,8 @@
 // Step two takes `twoMs` the first `slowRuns` times it runs (default 1), then 50 ms, so a test can interrupt
 // it and then let it finish.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defineHandler } from '../../../dist/src/index.js';
-
-const sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason ?? new Error('aborted'));
-    }, { once: true });
-  });
 
 export default defineHandler({
   action: 'three_steps',
@@ -31,7 +23,7 @@ export default defineHandler({
       const slow = ran('two') < slowRuns;
       mark('two');
       await ctx.reporter.log('step two started');
-      await sleep(slow ? twoMs : 50, ctx.signal);
+      await sleep(slow ? twoMs : 50, undefined, { signal: ctx.signal });
       return { pr: 42 };
     });
     await ctx.reporter.log(`after two: pr ${two.pr}`);

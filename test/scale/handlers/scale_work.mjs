@@ -3,22 +3,13 @@
 // count executions and owed log lines from outside the service: SCALE_MARKER_DIR/<runId>.
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defineHandler } from '../../../dist/src/index.js';
 
 const mark = (runId, line) => {
   const dir = process.env.SCALE_MARKER_DIR;
   if (dir) appendFileSync(path.join(dir, runId), `${line}\n`);
 };
-
-const sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (ms <= 0) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason ?? new Error('aborted'));
-    }, { once: true });
-  });
 
 export default defineHandler({
   action: 'scale_work',
@@ -28,7 +19,7 @@ export default defineHandler({
     for (let i = 0; i < steps; i++) {
       await ctx.reporter.log(`step ${i}`);
       mark(ctx.runId, `logged step ${i}`);
-      await sleep(ctx.inputs.stepMs ?? 0, ctx.signal);
+      await sleep(ctx.inputs.stepMs ?? 0, undefined, { signal: ctx.signal });
     }
     await ctx.reporter.log('done');
     mark(ctx.runId, 'logged done');
