@@ -1,6 +1,6 @@
 // Composition root: builds every module of the flow from one Config and wires them together, in the order
 // a delivery travels: ingress → dispatcher (registry, run queue, runtime) → reporter → outbox → Port client.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from './clock.js';
@@ -10,8 +10,8 @@ import { createLogger, Redactor, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createIngressApp } from './ingress/app.js';
 import { startRetention } from './journal/retention.js';
-import { openSqliteStore } from './journal/sqliteStore.js';
-import { openSqliteStepJournal } from './journal/sqliteStepJournal.js';
+import { openStore } from './journal/openStore.js';
+import { createBullRunQueue, type BullRunQueue } from './runtime/bullRunQueue.js';
 import { PortClient } from './port/client.js';
 import { PortApiError } from './port/errors.js';
 import type { PortApi } from './port/types.js';
@@ -20,6 +20,7 @@ import { resolveHandlersDir } from './registry/handlerSource.js';
 import { createOutbox } from './reporter/outbox.js';
 import { createRunReporter } from './reporter/runReporter.js';
 import { createRuntime } from './runtime/runtime.js';
+import type { ReporterFactory } from './runtime/dispatcher.js';
 import type { RunningSimulator } from './simulator/index.js';
 
 export interface ServiceOptions {
@@ -52,11 +53,6 @@ const SHUTDOWN_FLUSH_MS = 10_000;
 
 export async function startService(opts: ServiceOptions = {}): Promise<Service> {
   const config = opts.config ?? loadConfig(opts.env ?? process.env);
-  if (config.store.kind !== 'sqlite') {
-    // Refused rather than silently falling back to a local SQLite journal: replicas that each had their
-    // own journal would execute a redelivered run once per replica.
-    throw new CodedError('config_invalid', 'RUN_STORE=redis is not available in this build yet: use RUN_STORE=sqlite (one instance)', { variable: 'RUN_STORE' });
-  }
   const clock = opts.clock ?? systemClock;
   const redactor = new Redactor();
   const logger = opts.logger ?? createLogger({ level: config.logLevel, json: config.logFormat === 'json', redactor });
@@ -105,10 +101,27 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   const registry = await Promise.resolve()
     .then(() => loadHandlers(resolveHandlersDir(config.handlersDir), { logger }))
     .catch(failStartup);
-  const store = await Promise.resolve()
-    .then(() => openSqliteStore({ dataDir: config.dataDir }))
+  const journal = await Promise.resolve()
+    .then(() => openStore(config, logger))
     .catch(failStartup);
-  opened.push(() => store.close());
+  opened.push(() => journal.close());
+  const { store } = journal;
+  const role = config.store.role;
+  // Replicas: runs are queued in Redis (BullMQ) and any worker replica executes them.
+  let bull: BullRunQueue | null = null;
+  if (journal.redis) {
+    const link = journal.redis;
+    bull = createBullRunQueue({
+      redis: link.duplicate(),
+      prefix: config.store.redisPrefix,
+      logger,
+      concurrency: config.maxConcurrentRuns,
+      lockDurationMs: config.store.lockDurationMs,
+      stallIntervalMs: config.store.stallIntervalMs,
+    });
+    const queue = bull;
+    opened.push(() => queue.close(true));
+  }
 
   const portApi: PortApi =
     opts.portApi ??
@@ -121,9 +134,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     metrics,
     callBudgetMs: config.portCallBudgetMs,
     finalCallBudgetMs: config.portFinalCallBudgetMs,
+    leaseMs: config.store.lockDurationMs,
   });
-  const reporterFactory = (run: { runId: string; action: string; synchronized: boolean }) =>
-    createRunReporter({ ...run, store, outbox, logger, clock });
+  const reporterFactory: ReporterFactory = (run) => createRunReporter({ ...run, outbox, logger, clock });
 
   const lookupAction = async (runId: string) => {
     try {
@@ -134,10 +147,26 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       throw err;
     }
   };
+  const shared = bull;
   const runtime = createRuntime({
     config,
     store,
-    steps: openSqliteStepJournal(store.database),
+    steps: journal.steps,
+    ...(shared
+      ? {
+          shared: {
+            submit: (runId: string) => withinMs(shared.submit(runId), 2000, `queueing run ${runId}`),
+            startWorker: (work) => shared.startWorker(work, journal.redis!.duplicate()),
+            stopWorker: () => shared.stopWorker(),
+            hasJob: (runId: string) => shared.hasJob(runId),
+            get inFlight() {
+              return shared.inFlight;
+            },
+          },
+          work: role !== 'web',
+          instanceFence: `sync-${randomUUID()}`,
+        }
+      : {}),
     registry,
     reporterFactory,
     lookupAction,
@@ -155,11 +184,13 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     checks.handlers = { ok: true, detail: { actions: registry.actions().length } }; // loaded at startup, or it would not have started
     checks.accepting = { ok: dispatcher.accepting, ...(dispatcher.accepting ? {} : { detail: 'shutting down' }) };
     checks.queue = { ok: dispatcher.queued < config.maxQueuedRuns, detail: { queued: dispatcher.queued, max: config.maxQueuedRuns } };
+    // One instance: the journal file; replicas: Redis (named `store`, as the 503s of deliveries are).
+    const storeCheck = journal.sqlite ? 'journal' : 'store';
     try {
-      store.checkWritable();
-      checks.journal = { ok: true };
+      await store.check();
+      checks[storeCheck] = { ok: true };
     } catch (err) {
-      checks.journal = { ok: false, detail: (err as Error).message };
+      checks[storeCheck] = { ok: false, detail: (err as Error).message };
     }
     // Shown, never failing readiness: deliveries are journaled and their reports wait in the outbox while
     // Port (or its token endpoint) is away; a replica taken out of the load balancer would lose them.
@@ -174,19 +205,23 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     metrics,
     dispatcher,
     readiness,
+    webhook: role !== 'worker',
     secrets: [...new Set([credentials.clientSecret, ...config.webhookSecrets])],
   });
 
-  // Finished runs shed their payload after JOURNAL_RETENTION_DAYS and are forgotten after DEDUPE_TTL_HOURS.
-  const retention = startRetention({
-    store,
+  // Finished runs shed their payload after JOURNAL_RETENTION_DAYS and are forgotten after DEDUPE_TTL_HOURS
+  // (on Redis, run records expire by themselves).
+  const retention = journal.sqlite
+    ? startRetention({
+    store: journal.sqlite,
     clock,
     logger,
     metrics,
     retentionDays: config.journalRetentionDays,
     dedupeTtlHours: config.dedupeTtlHours,
     replayWindowSeconds: config.webhookToleranceSeconds,
-  });
+  })
+    : { stop: () => undefined };
   opened.push(() => retention.stop());
 
   // Bind first: if the port is taken, nothing of the journal has been touched. Deliveries that arrive
@@ -199,7 +234,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   server.keepAliveTimeout = 65_000;
 
   // Reports owed from before a restart go out first (in order per run), then journaled runs resume.
-  outbox.resumeAll();
+  // Replicas: also, from time to time, the reports a dead replica owed (its leases expired).
+  await outbox.resumeAll().catch(failStartup);
+  if (journal.redis) outbox.adoptOrphans(Math.max(1000, config.store.stallIntervalMs));
   const recovered = await runtime.start().catch(failStartup);
   const listenPort = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${listenPort}`;
@@ -234,7 +271,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       const force = setTimeout(() => server.closeAllConnections(), 2000);
       await closed;
       clearTimeout(force);
-      store.close();
+      await bull?.close();
+      await journal.close();
       await simulator?.close();
       logger.info('shutdown complete');
     })());
@@ -243,13 +281,22 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
     try {
       retention.stop();
       outbox.stop();
-      store.close();
+      journal.sqlite?.close();
     } catch {
       // already closed: nothing left to keep consistent
     }
   };
 
   return { url, listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
+}
+
+/** Rejects when `p` has not settled within `ms` (a call that would otherwise wait for a reconnect). */
+function withinMs<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function printDevInstructions(logger: Logger, simulatorUrl: string): void {

@@ -99,17 +99,3 @@ describe('server startup configuration', () => {
     });
   });
 });
-
-describe('server store selection', () => {
-  it('when RUN_STORE=redis is asked of a build that cannot serve it, then startup fails naming RUN_STORE instead of using a local journal', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'store-sel-'));
-    try {
-      await expect(startService({ env: { NODE_ENV: 'test', RUN_STORE: 'redis', DATA_DIR: dataDir, PORT: '0' } })).rejects.toMatchObject({
-        code: 'config_invalid',
-        details: { variable: 'RUN_STORE' },
-      });
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
-});

@@ -15,7 +15,7 @@ export function createIngressApp(deps: IngressDeps): Express {
   app.set('x-powered-by', false);
 
   app.use(requestScope(logger));
-  app.use(createWebhookRouter(deps));
+  if (deps.webhook !== false) app.use(createWebhookRouter(deps));
 
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ ok: true });

@@ -22,4 +22,6 @@ export interface WebhookDeps {
 
 export interface IngressDeps extends WebhookDeps {
   readiness: () => Promise<ReadinessReport>;
+  /** False on a replica that only executes (ROLE=worker): no webhook route, health and metrics still served. */
+  webhook?: boolean;
 }

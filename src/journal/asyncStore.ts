@@ -29,8 +29,9 @@ export interface AsyncRunStore {
   /**
    * Journals a new run, atomically with the duplicate check: 'accepted', 'duplicate' (this run id is
    * known, also from another replica and after its job is gone), or 'full' (MAX_QUEUED_RUNS waiting).
+   * `startAs`: journaled already running, claimed by that owner, in the same step (a synchronized run).
    */
-  accept(run: NewRun, now: number, maxQueued: number): Promise<'accepted' | 'duplicate' | 'full'>;
+  accept(run: NewRun, now: number, maxQueued: number, startAs?: Fence): Promise<'accepted' | 'duplicate' | 'full'>;
   get(runId: string): Promise<RunRecord | undefined>;
   stateOf(runId: string): Promise<RunState | undefined>;
   /** Takes over a run for execution under `fence` (queued → running; running → running, new owner). */

@@ -31,10 +31,18 @@ export function sqliteAsyncStore(opts: SqliteAsyncStoreOptions): AsyncRunStore {
   }
 
   return {
-    async accept(run, at, maxQueued) {
+    async accept(run, at, maxQueued, startAs) {
       if (store.stateOf(run.runId) !== undefined) return 'duplicate';
       if (maxQueued > 0 && store.countRuns('queued') >= maxQueued) return 'full';
-      return store.accept(run, at) ? 'accepted' : 'duplicate';
+      if (startAs === undefined) return store.accept(run, at) ? 'accepted' : 'duplicate';
+      const accepted = atomically(() => {
+        if (!store.accept(run, at)) return false;
+        store.markStarted(run.runId, at);
+        return true;
+      });
+      if (!accepted) return 'duplicate';
+      owners.set(run.runId, startAs ?? '');
+      return 'accepted';
     },
     async get(runId) {
       return store.get(runId);

@@ -4,20 +4,21 @@
 // 429, 5xx) keeps the op and retries it with backoff until Port takes it; Port's final "no" is recorded
 // and the lane moves on, so the run's final status still goes out.
 import type { Clock } from '../clock.js';
-import type { OutboxOp, RunStore } from '../journal/store.js';
+import type { AsyncRunStore, Fence, OutboxOp } from '../journal/asyncStore.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { CodedError } from '../errors.js';
 import { PortApiError } from '../port/errors.js';
 import { backoffDelay } from '../port/retry.js';
-import type { PortApi, RunPatch } from '../port/types.js';
+import type { FinalStatus, PortApi, RunPatch } from '../port/types.js';
+import { randomUUID } from 'node:crypto';
 import { createSender, describeError } from './sender.js';
 import { nextBatch, type Batch, type PortCall } from './mergeOps.js';
 import { PendingOps } from './pendingOps.js';
 import { judgeRefusedFinal, type RefusalState } from './refusedFinal.js';
 
 export interface OutboxOptions {
-  store: RunStore;
+  store: AsyncRunStore;
   port: PortApi;
   clock: Clock;
   logger: Logger;
@@ -30,21 +31,45 @@ export interface OutboxOptions {
   maxParallelRuns?: number;
   /** Jitter source (tests make it deterministic). */
   random?: () => number;
+  /**
+   * Who delivers: a run's lane holds the run's outbox lease in the store while it delivers, so replicas on
+   * one store never deliver one run at once, and a dead replica's owed reports are taken over when its
+   * lease expires. Default: a random id per outbox.
+   */
+  holder?: string;
+  /** How long a lease lasts without renewal (renewed every third of it while the lane lives). */
+  leaseMs?: number;
+}
+
+/** Who makes a report: the run's action (named in log lines) and the execution's fence (its owner). */
+export interface AppendMeta {
+  action?: string;
+  fence?: Fence;
 }
 
 export interface Outbox {
-  /** Journals an op for a run and starts its lane; returns the op's sequence number. */
-  append(runId: string, op: OutboxOp, action?: string): number;
+  /** Journals an op for a run (in the order of calls per run) and starts its lane; resolves with its sequence number. */
+  append(runId: string, op: OutboxOp, meta?: AppendMeta): Promise<number>;
+  /**
+   * Journals an op and resolves with Port's answer once delivered (the entity, for entity writes); rejects
+   * when it could not be journaled, or with the PortApiError when Port refused it for good.
+   */
+  appendAndAwait(runId: string, op: OutboxOp, meta?: AppendMeta): Promise<unknown>;
+  /**
+   * Records the run's final status and journals its delivery (unless `op` is null: a synchronized run) in
+   * the run's order; false when the run already had one.
+   */
+  recordFinal(runId: string, final: { status: FinalStatus; label: string | null }, op: OutboxOp | null, meta?: AppendMeta): Promise<boolean>;
   /** Starts or continues the run's lane (ops journaled elsewhere, recovery). */
   kick(runId: string): void;
+  /** Kicks every run with pending ops (start-up recovery); resolves with how many runs. */
+  resumeAll(): Promise<number>;
   /**
-   * Port's answer for an op (the entity for entity writes) once delivered; rejects with the PortApiError
-   * when Port refused it for good. Call it in the same tick as append(): answers nobody asked for are
-   * not kept.
+   * Every `intervalMs`, takes over the runs whose reports are owed with nobody delivering them (a replica
+   * that died: its leases expired). Stopped by stop().
    */
-  waitFor(seq: number): Promise<unknown>;
-  /** Kicks every run with pending ops (start-up recovery); returns how many runs. */
-  resumeAll(): number;
+  adoptOrphans(intervalMs: number): void;
+  /** Ops of the run this process knows are undelivered. */
   pending(runId: string): number;
   /** Resolves when the run has no pending op left. */
   drained(runId: string): Promise<void>;
@@ -56,8 +81,12 @@ export interface Outbox {
 
 type LaneState = 'queued' | 'running' | 'backoff';
 
+/** 'own': this process made the reports (it keeps trying for the lease); 'adopt': owed by someone gone. */
+type LaneMode = 'own' | 'adopt';
+
 interface Lane {
   state: LaneState;
+  mode: LaneMode;
   failures: number;
   /** Ops up to this seq go one per request: a merged request of them was refused. */
   mergeAfter: number;
@@ -65,6 +94,8 @@ interface Lane {
   /** How Port's refusals of the final status went; the body sent instead of the journaled one. */
   refusals: RefusalState;
   finalCall?: PortCall;
+  /** Another holder had the lease: what this process remembers of the run may be stale. */
+  leaseWasDenied?: boolean;
 }
 
 interface Deferred {
@@ -73,7 +104,7 @@ interface Deferred {
   reject(err: unknown): void;
 }
 
-const newLane = (): Lane => ({ state: 'queued', failures: 0, mergeAfter: 0, refusals: { conflicts: 0, fallbacks: 0 } });
+const newLane = (mode: LaneMode): Lane => ({ state: 'queued', mode, failures: 0, mergeAfter: 0, refusals: { conflicts: 0, fallbacks: 0 } });
 
 export function createOutbox(opts: OutboxOptions): Outbox {
   const { store, port, clock, logger } = opts;
@@ -82,6 +113,8 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const maxDelayMs = opts.retry?.maxDelayMs ?? 10_000;
   const maxParallel = Math.max(1, opts.maxParallelRuns ?? 64);
   const random = opts.random ?? Math.random;
+  const holder = opts.holder ?? randomUUID();
+  const leaseMs = Math.max(30, opts.leaseMs ?? 30_000);
   const send = createSender(port, opts);
 
   const lanes = new Map<string, Lane>();
@@ -89,16 +122,43 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const waitingForSlot: string[] = [];
   const waiters = new Map<number, Deferred>();
   const drainWaiters = new Map<string, Array<() => void>>();
-  const seqRuns = new Map<number, string>();
+  /** Runs whose outbox lease this process holds (renewed while their lane lives). */
+  const leased = new Set<string>();
   let running = 0;
   let stopped = false;
   let depth = 0;
+  let adoptTimer: NodeJS.Timeout | undefined;
 
   const setDepth = (n: number): void => {
     depth = Math.max(0, n);
     opts.metrics?.outboxDepth.set(depth);
   };
-  setDepth(store.countPendingOps());
+  const syncDepth = () =>
+    store.countPendingOps().then(setDepth, () => {
+      // a metric: the store's own failure shows on the delivery path
+    });
+  void syncDepth();
+
+  // Keeps the leases of live lanes; a lease another holder took (this process was too slow) is given up.
+  const renewal = setInterval(() => {
+    for (const runId of leased) {
+      store.leaseOutbox(runId, holder, leaseMs).then(
+        (held) => {
+          if (!held) lostLease(runId);
+        },
+        () => {
+          // Redis away: the lease may expire meanwhile, and another replica may deliver the same op once more
+        },
+      );
+    }
+  }, Math.max(10, Math.floor(leaseMs / 3)));
+  renewal.unref();
+
+  function lostLease(runId: string): void {
+    if (!leased.delete(runId)) return;
+    logger.warn('another replica took over delivering the reports of a run', { runId, action: pending.knownActionOf(runId) });
+    pending.drop(runId);
+  }
 
   function settle(seqs: number[], outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
     for (const seq of seqs) {
@@ -110,8 +170,8 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     }
   }
 
-  function complete(runId: string, batch: Batch, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
-    pending.complete(runId, batch.seqs, outcome.ok ? { ok: true } : { ok: false, error: describeError(outcome.error) }, clock.now());
+  async function complete(runId: string, batch: Batch, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): Promise<void> {
+    await pending.complete(runId, batch.seqs, outcome.ok ? { ok: true } : { ok: false, error: describeError(outcome.error) }, clock.now());
     setDepth(depth - batch.seqs.length);
     settle(batch.seqs, outcome);
   }
@@ -119,6 +179,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   function finishLane(runId: string): void {
     lanes.delete(runId);
     pending.forget(runId);
+    if (leased.delete(runId)) store.releaseOutbox(runId, holder).catch(() => undefined); // expires anyway
     releaseDrainWaiters(runId);
   }
 
@@ -136,14 +197,14 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     running++;
     drive(runId, lane)
       .catch((err: unknown) => {
-        // A journal failure mid-delivery (or the journal closed at shutdown under an in-flight request):
-        // the ops stay pending. Whoever waits on this run is answered now, and the run is tried again
-        // after a backoff, so nothing waits on a lane that no longer exists.
+        // A store failure mid-delivery (or the store closed at shutdown under an in-flight request): the
+        // ops stay pending. Whoever waits on this run is answered now, and the run is tried again after a
+        // backoff, so nothing waits on a lane that no longer exists.
         lanes.delete(runId);
         if (stopped) return;
-        logger.error('outbox lane stopped on a journal error; retrying later', { runId, action: pending.knownActionOf(runId), error: describeError(err) });
-        abandon(runId, new CodedError('journal_unavailable', `the run journal failed while delivering reports of run ${runId}: ${describeError(err)}`, { runId }, { cause: err }));
-        const retry: Lane = newLane();
+        logger.error('outbox lane stopped on a store error; retrying later', { runId, action: pending.knownActionOf(runId), error: describeError(err) });
+        abandon(runId, new CodedError('journal_unavailable', `the run store failed while delivering reports of run ${runId}: ${describeError(err)}`, { runId }, { cause: err }));
+        const retry: Lane = newLane(lane.mode);
         retry.failures = lane.failures;
         lanes.set(runId, retry);
         backoff(runId, retry);
@@ -177,10 +238,43 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     }, delay);
   }
 
+  /** True when this lane may deliver the run: it holds (or just took) the run's outbox lease. */
+  async function takeLease(runId: string, lane: Lane): Promise<boolean> {
+    if (leased.has(runId)) return true;
+    if (!(await store.leaseOutbox(runId, holder, leaseMs))) {
+      lane.leaseWasDenied = true;
+      return false;
+    }
+    leased.add(runId);
+    if (lane.mode === 'adopt' || lane.leaseWasDenied) {
+      // Someone else delivered some of these: start from the store, and answer writes it delivered.
+      pending.drop(runId);
+      const left = new Set((await pending.of(runId)).map((e) => e.seq));
+      for (const [seq, w] of waiters) if (w.runId === runId && !left.has(seq)) settle([seq], { ok: true, value: undefined });
+      lane.leaseWasDenied = false;
+    }
+    return true;
+  }
+
   /** Sends the run's pending ops until none is left, Port is unreachable (backoff) or the outbox stops. */
   async function drive(runId: string, lane: Lane): Promise<void> {
+    if (!(await takeLease(runId, lane))) {
+      if (lane.mode === 'own') {
+        backoff(runId, lane); // the holder may be gone: its lease expires
+      } else {
+        lanes.delete(runId);
+      }
+      return;
+    }
+    const action = await pending.actionOf(runId);
     while (!stopped) {
-      const journaled = nextBatch(pending.of(runId), lane.mergeAfter);
+      if (!leased.has(runId)) {
+        // The lease went to another replica while this lane waited: it delivers from here.
+        lanes.delete(runId);
+        releaseDrainWaiters(runId);
+        return;
+      }
+      const journaled = nextBatch(await pending.of(runId), lane.mergeAfter);
       if (!journaled) {
         finishLane(runId);
         return;
@@ -188,11 +282,11 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       const batch = journaled.final && lane.finalCall ? { ...journaled, call: lane.finalCall } : journaled;
       let value: unknown;
       try {
-        value = await send(runId, batch, pending.actionOf(runId));
+        value = await send(runId, batch, action);
       } catch (err) {
         if (!(err instanceof PortApiError) || err.transient) {
-          if (!(err instanceof PortApiError)) logger.error('unexpected error delivering to Port; will retry', { runId, action: pending.actionOf(runId), error: describeError(err) });
-          retryLater(runId, lane, batch, err);
+          if (!(err instanceof PortApiError)) logger.error('unexpected error delivering to Port; will retry', { runId, action, error: describeError(err) });
+          await retryLater(runId, lane, batch, err);
           return;
         }
         if (batch.seqs.length > 1) {
@@ -202,51 +296,50 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         }
         lane.failures = 0;
         if (batch.final && batch.call.kind === 'patch' && journaled.call.kind === 'patch' && (err.status === 409 || err.status === 422)) {
-          if (!(await refusedFinal(runId, lane, batch, journaled.call.body, err))) return;
+          if (!(await refusedFinal(runId, lane, batch, journaled.call.body, err, action))) return;
           continue;
         }
-        refusedForGood(runId, batch, err);
+        await refusedForGood(runId, batch, err, action);
         continue;
       }
-      // Outside the try: a journal error here is not Port's, and stops the lane (see start()).
+      // Outside the try: a store error here is not Port's, and stops the lane (see start()).
       lane.failures = 0;
-      complete(runId, batch, { ok: true, value });
+      await complete(runId, batch, { ok: true, value });
     }
     // Stopped with the lane mid-way: its ops stay journaled for the next start.
     lanes.delete(runId);
   }
 
-  function retryLater(runId: string, lane: Lane, batch: Batch, err: unknown): void {
-    store.noteAttempt(batch.seqs[0], describeError(err));
+  async function retryLater(runId: string, lane: Lane, batch: Batch, err: unknown): Promise<void> {
+    await store.noteAttempt(runId, batch.seqs[0], describeError(err));
     if (!stopped) backoff(runId, lane);
   }
 
-  function refusedForGood(runId: string, batch: Batch, err: PortApiError): void {
+  async function refusedForGood(runId: string, batch: Batch, err: PortApiError, action: string | undefined): Promise<void> {
     logger.warn('Port refused a report for good; recorded, going on with the run', {
       runId,
-      action: pending.actionOf(runId),
+      action,
       seq: batch.seqs[0],
       status: err.status,
       portError: err.portError,
       traceId: err.traceId,
       error: err.message,
     });
-    complete(runId, batch, { ok: false, error: err });
+    await complete(runId, batch, { ok: false, error: err });
   }
 
   /** A 409/422 on the final status: Port's view of the run decides. False when the lane is in backoff. */
-  async function refusedFinal(runId: string, lane: Lane, batch: Batch, original: RunPatch, err: PortApiError): Promise<boolean> {
-    const action = pending.actionOf(runId);
+  async function refusedFinal(runId: string, lane: Lane, batch: Batch, original: RunPatch, err: PortApiError, action: string | undefined): Promise<boolean> {
     const verdict = await judgeRefusedFinal(port, runId, err, original, lane.refusals, { ...(action ? { action } : {}), budgetMs: opts.callBudgetMs });
     const fields = { runId, action, status: err.status, portError: err.portError, traceId: err.traceId };
     switch (verdict.kind) {
       case 'finished':
         logger.info('Port shows the run already finished; its final status counts as delivered', { ...fields, portStatus: verdict.status });
-        complete(runId, batch, { ok: true, value: undefined });
+        await complete(runId, batch, { ok: true, value: undefined });
         return true;
       case 'retry':
         logger.warn('Port refused the final status while the run is still open; trying again later', { ...fields, error: err.message });
-        retryLater(runId, lane, batch, err);
+        await retryLater(runId, lane, batch, err);
         return false;
       case 'fallback':
         logger.warn('Port refused the final status; sending a simpler one', { ...fields, error: err.message, fallback: verdict.body });
@@ -254,7 +347,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         return true;
       case 'give-up':
         logger.error(`the final status could not be delivered: ${verdict.reason}`, fields);
-        complete(runId, batch, { ok: false, error: err });
+        await complete(runId, batch, { ok: false, error: err });
         return true;
     }
   }
@@ -264,9 +357,9 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     else waitingForSlot.push(runId);
   }
 
-  function kick(runId: string): void {
-    if (stopped || lanes.has(runId)) return; // a live lane re-reads the journal before every request
-    const lane = newLane();
+  function kick(runId: string, mode: LaneMode = 'own'): void {
+    if (stopped || lanes.has(runId)) return; // a live lane re-reads the view before every request
+    const lane = newLane(mode);
     lanes.set(runId, lane);
     // Start after the caller's current burst of reports (awaited or not), so consecutive PATCHes and a
     // final status journaled together can merge into one request.
@@ -275,9 +368,9 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     });
   }
 
-  function drained(runId: string): Promise<void> {
-    if (pending.of(runId).length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
+  async function drained(runId: string): Promise<void> {
+    if ((await pending.of(runId)).length === 0) return;
+    await new Promise<void>((resolve) => {
       const ws = drainWaiters.get(runId) ?? [];
       ws.push(resolve);
       drainWaiters.set(runId, ws);
@@ -285,46 +378,75 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     });
   }
 
-  return {
-    append(runId, op, action) {
-      const seq = pending.append(runId, op, clock.now(), action);
-      // Remembered for waitFor() in this tick only (which run an entity write's waiter belongs to).
-      seqRuns.clear();
-      seqRuns.set(seq, runId);
+  function append(runId: string, op: OutboxOp, meta: AppendMeta | undefined, onSeq?: (seq: number) => void): Promise<number> {
+    const p = pending.append(runId, op, clock.now(), meta?.fence ?? null, meta?.action, onSeq);
+    return p.then((seq) => {
       setDepth(depth + 1);
       kick(runId);
       return seq;
+    });
+  }
+
+  return {
+    append: (runId, op, meta) => append(runId, op, meta),
+    appendAndAwait(runId, op, meta) {
+      let answer!: Promise<unknown>;
+      // The waiter is in place before the op is visible to the lane: an answer can never come first.
+      const journaled = append(runId, op, meta, (seq) => {
+        answer = new Promise((resolve, reject) => waiters.set(seq, { runId, resolve, reject }));
+      });
+      return journaled.then(() => answer);
     },
-    kick,
-    waitFor(seq) {
-      const runId = seqRuns.get(seq) ?? '';
-      return new Promise((resolve, reject) => waiters.set(seq, { runId, resolve, reject }));
+    async recordFinal(runId, final, op, meta) {
+      const recorded = await pending.recordFinal(runId, final, op, clock.now(), meta?.fence ?? null, meta?.action);
+      if (recorded && op !== null) {
+        setDepth(depth + 1);
+        kick(runId);
+      }
+      return recorded;
     },
-    resumeAll() {
-      const runs = store.runsWithPendingOps();
-      setDepth(store.countPendingOps());
-      for (const runId of runs) kick(runId);
+    kick: (runId) => kick(runId),
+    async resumeAll() {
+      const runs = await store.runsWithPendingOps();
+      await syncDepth();
+      for (const runId of runs) kick(runId, 'adopt');
       return runs.length;
     },
+    adoptOrphans(intervalMs) {
+      if (adoptTimer || stopped) return;
+      adoptTimer = setInterval(() => {
+        store.runsWithPendingOps().then(
+          (runs) => {
+            for (const runId of runs) kick(runId, 'adopt');
+          },
+          () => undefined, // the store is away: the next round tries again
+        );
+      }, intervalMs);
+      adoptTimer.unref();
+    },
     pending(runId) {
-      return pending.of(runId).length;
+      return pending.peek(runId).length;
     },
     drained,
     async flush(timeoutMs) {
-      const all = Promise.all(store.runsWithPendingOps().map((runId) => drained(runId)));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, Math.max(0, timeoutMs));
       });
       try {
+        const all = store.runsWithPendingOps().then((runs) => Promise.all(runs.map((runId) => drained(runId))));
         await Promise.race([all, timeout]);
+        return (await store.countPendingOps()) === 0;
+      } catch {
+        return false; // the store is away: what is owed stays there
       } finally {
         clearTimeout(timer);
       }
-      return store.countPendingOps() === 0;
     },
     stop() {
       stopped = true;
+      clearInterval(renewal);
+      clearInterval(adoptTimer);
       // Nobody may wait forever on a run whose reports now stay journaled for the next start.
       for (const ws of drainWaiters.values()) for (const w of ws) w();
       drainWaiters.clear();
@@ -335,6 +457,8 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         lane.timer = undefined;
       }
       waitingForSlot.length = 0;
+      // Leases are left to expire: releasing them would need the store, which may be closing now.
+      leased.clear();
     },
   };
 }

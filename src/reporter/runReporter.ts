@@ -3,7 +3,7 @@
 // first success()/failure() decides the one final status, which the lane sends after every earlier op.
 import type { Clock } from '../clock.js';
 import { CodedError, publicMessage } from '../errors.js';
-import type { OutboxOp, RunStore } from '../journal/store.js';
+import type { Fence, OutboxOp } from '../journal/asyncStore.js';
 import type { Logger } from '../logger.js';
 import type { EntityInput, FinalStatus, PortEntity, RunPatch } from '../port/types.js';
 import type { Outbox } from './outbox.js';
@@ -16,8 +16,9 @@ export interface RunReporterOptions {
   action: string | null;
   /** Port sets a synchronized run's status from the HTTP answer: no final status is sent. */
   synchronized: boolean;
-  store: RunStore;
   outbox: Outbox;
+  /** The execution's owner token: a worker that lost the run is refused its writes (null: one process owns all). */
+  fence?: Fence;
   logger: Logger;
   clock: Clock;
   maxLogBytes?: number;
@@ -40,7 +41,8 @@ function handled<T>(p: Promise<T>): Promise<T> {
 }
 
 export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter {
-  const { runId, action, store, outbox, clock } = opts;
+  const { runId, action, outbox } = opts;
+  const meta = { ...(action ? { action } : {}), fence: opts.fence ?? null };
   const logger = opts.logger;
   const maxLogBytes = opts.maxLogBytes ?? MAX_LOG_BYTES;
   const replay = opts.replay;
@@ -57,13 +59,15 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
     }
     const id = replay?.next();
     if (id === null || id?.done) return Promise.resolve(); // paused, or already journaled by an earlier execution
-    try {
-      outbox.append(runId, id ? { ...op(), callId: id.callId } : op(), action ?? undefined);
-      return Promise.resolve();
-    } catch (err) {
-      logger.error(`${call}() could not be journaled`, { runId, action, error: (err as Error).message });
-      return handled(Promise.reject(err));
-    }
+    return handled(
+      outbox.append(runId, id ? { ...op(), callId: id.callId } : op(), meta).then(
+        () => undefined,
+        (err: unknown) => {
+          logger.error(`${call}() could not be journaled`, { runId, action, error: (err as Error).message });
+          throw err;
+        },
+      ),
+    );
   }
 
   function patch(call: string, body: RunPatch): Promise<void> {
@@ -85,16 +89,10 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
     // Already written by an earlier execution: Port's answer from then. Without a kept answer (the process
     // died between Port's answer and journaling it) the write is sent again.
     if (id?.done && id.answer?.answer !== undefined) return Promise.resolve(id.answer.answer as T);
-    let seq: number;
-    try {
-      seq = outbox.append(runId, id ? { ...op, callId: id.callId } : op, action ?? undefined);
-    } catch (err) {
-      return handled(Promise.reject(err));
-    }
     pendingEntityWrites++;
     return handled(
       outbox
-        .waitFor(seq)
+        .appendAndAwait(runId, id ? { ...op, callId: id.callId } : op, meta)
         .then((answer) => {
           if (id) replay!.answered(id.callId, answer ?? null);
           return answer;
@@ -112,21 +110,27 @@ export function createRunReporter(opts: RunReporterOptions): ManagedRunReporter 
       return Promise.resolve(false);
     }
     const text = finalLabel(label);
-    try {
-      const record = (): void => {
-        store.markFinished(runId, next, text ?? null, clock.now());
-        if (!opts.synchronized) outbox.append(runId, { kind: 'final', status: next, ...(text !== undefined ? { label: text } : {}) }, action ?? undefined);
-      };
-      // Together or not at all: a finished run without its final op would stay IN_PROGRESS on Port.
-      if (store.transaction) store.transaction(record);
-      else record();
-    } catch (err) {
-      logger.error('the final status could not be journaled', { runId, action, error: (err as Error).message });
-      return handled(Promise.reject(err));
-    }
+    // Decided now, so every later report is dropped; undecided again if the store cannot record it (the
+    // runtime's own finalize then tries once more, and a run left "running" is recovered).
     status = next;
     statusLabel = text ?? null;
-    return Promise.resolve(true);
+    const op: OutboxOp | null = opts.synchronized ? null : { kind: 'final', status: next, ...(text !== undefined ? { label: text } : {}) };
+    // The status and its delivery together or not at all: a finished run without its final op would stay
+    // IN_PROGRESS on Port.
+    return handled(
+      outbox.recordFinal(runId, { status: next, label: text ?? null }, op, meta).then(
+        (recorded) => {
+          if (!recorded) logger.warn('the run already had a final status in the store (another worker finalized it): that one stands', { runId, action, ignored: next });
+          return recorded;
+        },
+        (err: unknown) => {
+          status = null;
+          statusLabel = null;
+          logger.error('the final status could not be journaled', { runId, action, error: (err as Error).message });
+          throw err;
+        },
+      ),
+    );
   }
 
   const withRunId = <Q extends object>(query: Q): Q & { runId: string } => ({ ...query, runId });

@@ -6,7 +6,7 @@
 // simply run the processor again; ours claims the run in the store first and learns that it was already
 // running, so it finalizes it as interrupted (or re-runs a retryOnRestart handler) instead of silently
 // executing its side effects twice. The claim also fences the dead worker off, should it come back.
-import { Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 
@@ -16,8 +16,14 @@ export function jobIdFor(runId: string): string {
   return /^\d+$/.test(escaped) ? `%d${escaped}` : escaped;
 }
 
-/** Executes one run under `fence` (the job's lock token); settles when the run is over. */
-export type RunWork = (runId: string, fence: string) => Promise<void>;
+/**
+ * Executes one run under `fence` (the job's lock token); settles when the run is over. 'paused': the run
+ * stopped at this replica's shutdown to resume elsewhere: its job goes back to the queue.
+ */
+export type RunWork = (runId: string, fence: string) => Promise<'paused' | void>;
+
+/** A paused run's job waits this long before another worker takes it (this replica is closing meanwhile). */
+const PAUSED_RETRY_MS = 1000;
 
 export interface BullRunQueueOptions {
   /** The producer's connection (shared; not closed here). */
@@ -34,6 +40,8 @@ export interface BullRunQueueOptions {
 export interface BullRunQueue {
   /** Queues a journaled run; a run already queued (same job id) is not queued twice. */
   submit(runId: string): Promise<void>;
+  /** Whether the run has a job in the queue (waiting, active, delayed). */
+  hasJob(runId: string): Promise<boolean>;
   /** Starts a worker on this replica; `connection` must be its own (BullMQ blocks on it). */
   startWorker(work: RunWork, connection: Redis): void;
   /** Stops taking jobs and waits for those being executed; queued jobs stay in Redis. */
@@ -66,16 +74,26 @@ export function createBullRunQueue(opts: BullRunQueueOptions): BullRunQueue {
         { jobId: jobIdFor(runId), removeOnComplete: true, removeOnFail: { age: keepFailed }, attempts: 1 },
       );
     },
+    async hasJob(runId) {
+      const state = await queue.getJobState(jobIdFor(runId));
+      return state !== 'unknown' && state !== 'completed' && state !== 'failed';
+    },
     startWorker(work, connection) {
       if (worker) return;
       worker = new Worker(
         QUEUE_NAME,
         async (job: Job<{ runId: string }>, token?: string) => {
           inFlight++;
+          let outcome: 'paused' | void;
           try {
-            await work(job.data.runId, token ?? `job-${job.id}`);
+            outcome = await work(job.data.runId, token ?? `job-${job.id}`);
           } finally {
             inFlight--;
+          }
+          if (outcome === 'paused') {
+            // Back to the queue, still carrying the run, for a worker that is not going away.
+            await job.moveToDelayed(Date.now() + PAUSED_RETRY_MS, token);
+            throw new DelayedError();
           }
         },
         {

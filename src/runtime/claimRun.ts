@@ -1,12 +1,16 @@
 // What a worker does with a run the queue hands it, on a store shared by replicas: claim it first. A run
-// that was waiting is executed; a run that was already running belonged to a worker that died (the queue
-// only hands out a running run after its lock expired), so it is finalized FAILURE "interrupted" with its
-// last progress, or executed again when its handler says that is safe (retryOnRestart). The claim makes
-// this worker the run's owner: the dead one, should it come back, is fenced off its writes.
+// that was waiting is executed; a run that was already running belonged to a worker that died or paused
+// it at a shutdown (the queue hands out a running run only then), so it is planned like any interrupted
+// run: run again (retryOnRestart), resumed from its last finished step (resumable), or finalized FAILURE
+// "interrupted" with its last progress. The claim makes this worker the run's owner: the old one, should
+// it come back, is fenced off its writes.
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { AsyncRunStore, Fence, RunRecord } from '../journal/asyncStore.js';
+import type { StepJournal } from '../journal/stepJournal.js';
 import type { Registry } from '../registry/registry.js';
+import type { ResumeInfo } from './dispatcher.js';
+import { planInterrupted } from './interrupted.js';
 
 export const INTERRUPTED_PREFIX = 'interrupted';
 
@@ -21,14 +25,26 @@ export interface ClaimRunOptions {
   registry: Registry;
   clock: Clock;
   logger: Logger;
-  /** Executes a claimed run under `fence` to its final status. */
-  execute(record: RunRecord, fence: Fence): Promise<void>;
+  /** Executes a claimed run under `fence` to its final status (`resumed`: from its last finished step). */
+  execute(record: RunRecord, fence: Fence, resumed?: ResumeInfo): Promise<{ paused?: boolean } | void>;
+  /**
+   * Records an interrupted run's final status and its delivery (the runtime goes through the outbox, so
+   * the report is sent at once); default: straight to the store.
+   */
+  finalize?(record: RunRecord, label: string, fence: Fence): Promise<boolean>;
+  steps?: StepJournal;
+  maxResumes?: number;
 }
 
-export type ClaimOutcome = 'executed' | 'rerun' | 'interrupted' | 'already-finished' | 'missing';
+/** 'paused': a resumable run stopped by this worker's shutdown, for another worker to resume. */
+export type ClaimOutcome = 'executed' | 'rerun' | 'resumed' | 'paused' | 'interrupted' | 'already-finished' | 'missing';
 
 export function createClaimRun(opts: ClaimRunOptions): (runId: string, fence: Fence) => Promise<ClaimOutcome> {
   const { store, clock, logger } = opts;
+  const finalize =
+    opts.finalize ??
+    ((record: RunRecord, label: string, fence: Fence) =>
+      store.recordFinal(record.runId, { status: 'FAILURE', label }, { kind: 'final', status: 'FAILURE', label }, clock.now(), fence));
   return async (runId, fence) => {
     const verdict = await store.claim(runId, fence, clock.now());
     if (verdict === 'finished') return 'already-finished';
@@ -37,21 +53,21 @@ export function createClaimRun(opts: ClaimRunOptions): (runId: string, fence: Fe
       logger.warn('a queued job names a run the store does not know (expired?): skipped', { runId });
       return 'missing';
     }
-    if (verdict === 'started') {
-      await opts.execute(record, fence);
-      return 'executed';
-    }
+    const paused = (outcome: { paused?: boolean } | void) => outcome?.paused === true;
+    if (verdict === 'started') return paused(await opts.execute(record, fence)) ? 'paused' : 'executed';
     const action = record.action ?? record.invocation.action;
-    const handler = action ? opts.registry.resolve(action, record.invocation.blueprint)?.handler : undefined;
-    if (handler?.retryOnRestart && !record.synchronized) {
+    const plan = await planInterrupted(record, opts);
+    if (plan.kind === 'rerun') {
       logger.info('rerunning a run whose worker died (retryOnRestart)', { runId, action });
-      await opts.execute(record, fence);
-      return 'rerun';
+      return paused(await opts.execute(record, fence)) ? 'paused' : 'rerun';
     }
-    const last = await store.lastLog(runId);
-    const label = interruptedLabel(last);
+    if (plan.kind === 'resume') {
+      logger.info(`resuming a run interrupted by ${plan.resumed.reason} on another worker`, { runId, action, resumes: plan.resumed.count });
+      return paused(await opts.execute(record, fence, plan.resumed)) ? 'paused' : 'resumed';
+    }
+    const label = plan.label ?? interruptedLabel(await store.lastLog(runId));
     // The final status and its delivery together; the outbox delivers it after the dead worker's owed reports.
-    const recorded = await store.recordFinal(runId, { status: 'FAILURE', label }, { kind: 'final', status: 'FAILURE', label }, clock.now(), fence);
+    const recorded = await finalize(record, label, fence);
     if (recorded) logger.warn('run interrupted: its worker died; finalized FAILURE', { runId, action, label });
     return recorded ? 'interrupted' : 'already-finished';
   };

@@ -9,20 +9,35 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Invocation } from '../normalize/invocation.js';
 import { withPortRun, type PortRunFacts } from '../normalize/portRun.js';
-import type { RunRecord, RunStore } from '../journal/store.js';
+import type { AsyncRunStore, Fence, RunRecord } from '../journal/asyncStore.js';
 import type { Registry } from '../registry/registry.js';
 import type { StepJournal } from '../journal/stepJournal.js';
 import type { ManagedRunReporter, ReportReplay } from '../reporter/types.js';
 import type { PortReadApi } from '../port/types.js';
 import { executeRun, type RunOutcome } from './executeRun.js';
 import type { RunQueue } from './runQueue.js';
+import { createClaimRun } from './claimRun.js';
+import { finalizeInterrupted } from './recovery.js';
 import { logResume, openRunSteps } from './runSteps.js';
 import type { DispatchResult, Dispatcher } from './types.js';
 
 /** Port waits on a synchronized answer (its own limit is undocumented; port-agent's is 30 s): bounded. */
 const SYNC_DRAIN_MAX_MS = 10_000;
 
-export type ReporterFactory = (run: { runId: string; action: string; synchronized: boolean; replay?: ReportReplay }) => ManagedRunReporter;
+export type ReporterFactory = (run: { runId: string; action: string; synchronized: boolean; replay?: ReportReplay; fence?: Fence }) => ManagedRunReporter;
+
+/**
+ * The run queue shared by replicas (BullMQ on Redis): async runs go there instead of this process's slot
+ * pool, and any replica's worker executes them. `work` settles when the run is over; 'paused': a resumable
+ * run stopped by the shutdown, to be handed to another worker.
+ */
+export interface SharedRunQueue {
+  submit(runId: string): Promise<void>;
+  startWorker(work: (runId: string, fence: string) => Promise<'paused' | void>): void;
+  /** Stops taking jobs; resolves once the jobs being executed here are over. */
+  stopWorker(): Promise<void>;
+  readonly inFlight: number;
+}
 
 /** Why a resumable run is executed again (recovery decides, the execution says so on Port's page). */
 export interface ResumeInfo {
@@ -36,9 +51,16 @@ export interface ResumeInfo {
 export type LookupAction = (runId: string) => Promise<PortRunFacts | null>;
 
 export interface DispatcherOptions {
-  store: RunStore;
+  store: AsyncRunStore;
   registry: Registry;
+  /** This process's slot pool: async runs on one instance, synchronized runs always. */
   queue: RunQueue;
+  /** With replicas: where async runs are queued and taken from. */
+  shared?: SharedRunQueue;
+  /** With a shared queue: whether this replica executes jobs (ROLE=all or worker) or only accepts (web). */
+  work?: boolean;
+  /** Owner token of the synchronized runs this process executes (a shared store fences the others). */
+  instanceFence?: Fence;
   reporterFactory: ReporterFactory;
   lookupAction: LookupAction;
   config: Config;
@@ -54,8 +76,10 @@ export interface DispatcherOptions {
 }
 
 export interface RuntimeDispatcher extends Dispatcher {
-  /** Begin running queued jobs. */
+  /** Begin running queued jobs (and, with a shared queue and `work`, taking jobs from it). */
   start(): void;
+  /** Runs a job of the shared queue: claims the run, then executes, resumes or finalizes it. */
+  work(runId: string, fence: string): Promise<'paused' | void>;
   /** Queues an already journaled run (recovery); bypasses the queue bound: it was accepted before. */
   resume(record: RunRecord, resumed?: ResumeInfo): void;
   /** Stop accepting, let in-flight runs finish for graceMs, then abort and finalize the rest. */
@@ -79,6 +103,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     record: Pick<RunRecord, 'runId' | 'action' | 'invocation' | 'synchronized'> & { startedAt?: number | null },
     reporter?: ManagedRunReporter,
     resumed?: ResumeInfo,
+    fence: Fence = null,
   ): Promise<RunOutcome> {
     const action = record.action ?? record.invocation.action ?? '';
     const resolved = action ? registry.resolve(action, record.invocation.blueprint) : null;
@@ -95,7 +120,8 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
           logger,
         })
       : undefined;
-    const runReporter = reporter ?? opts.reporterFactory({ runId: record.runId, action, synchronized: record.synchronized, ...(steps?.replay ? { replay: steps.replay } : {}) });
+    const runReporter =
+      reporter ?? opts.reporterFactory({ runId: record.runId, action, synchronized: record.synchronized, fence, ...(steps?.replay ? { replay: steps.replay } : {}) });
     if (resumed && steps) {
       const line = await logResume(steps, runReporter, resumed);
       logger.info(line, { runId: record.runId, action, resumes: resumed.count });
@@ -137,12 +163,28 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
           (async () => {
             await new Promise<void>((resolve) => setImmediate(resolve));
             if (shutdownController.signal.aborted) return;
-            store.markStarted(record.runId, clock.now());
+            // One process owns the journal: recovery already decided what a run left "running" becomes.
+            const verdict = await store.claim(record.runId, null, clock.now());
+            if (verdict === 'finished' || verdict === 'missing') return;
             await execute(record, undefined, resumed);
           })(),
         ),
     };
   }
+
+  const claimRun = createClaimRun({
+    store,
+    registry,
+    clock,
+    logger,
+    steps: opts.steps,
+    maxResumes: opts.config.maxResumes,
+    execute: (record, fence, resumed) => execute(record, undefined, resumed, fence),
+    finalize: async (record, label, fence) => {
+      await finalizeInterrupted(record, { store, reporterFactory: opts.reporterFactory }, label, fence);
+      return true;
+    },
+  });
 
   /** Synchronized runs executing in this process, until their answer is decided and journaled. */
   const syncRunning = new Set<string>();
@@ -152,10 +194,10 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
    * its redelivery gets the run's own outcome from the journal (200 with the result, 422 with the label),
    * or 409 while it runs; any other run is a plain duplicate.
    */
-  function duplicate(runId: string): DispatchResult | null {
+  async function duplicate(runId: string): Promise<DispatchResult | null> {
     if (syncRunning.has(runId)) throw runInProgress(runId);
-    if (store.stateOf(runId) === undefined) return null;
-    const record = store.get(runId);
+    if ((await store.stateOf(runId)) === undefined) return null;
+    const record = await store.get(runId);
     if (!record?.synchronized) return { kind: 'duplicate', runId };
     if (record.state !== 'finished') throw runInProgress(runId);
     return record.finalStatus === 'SUCCESS'
@@ -168,26 +210,24 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
 
   async function dispatchSync(invocation: Invocation, action: string): Promise<DispatchResult> {
     const { runId } = invocation;
-    const known = duplicate(runId);
+    const known = await duplicate(runId);
     if (known) return known;
     const slot = queue.tryAcquireNow();
     if (!slot) throw new CodedError('queue_full', `no free run slot for synchronized run ${runId} (MAX_CONCURRENT_RUNS=${opts.config.maxConcurrentRuns})`);
     try {
       // Accepted and started together or not at all: a 503 must leave nothing journaled, or the run would
       // answer 409 to every redelivery and run at the next start with nobody waiting for its answer.
-      const acceptAndStart = (): boolean => {
-        if (!store.accept({ runId, action, invocation, synchronized: true }, clock.now())) return false;
-        store.markStarted(runId, clock.now());
-        return true;
-      };
-      if (!(store.transaction ? store.transaction(acceptAndStart) : acceptAndStart())) return duplicate(runId) ?? { kind: 'duplicate', runId };
+      const fence = opts.instanceFence ?? null;
+      if ((await store.accept({ runId, action, invocation, synchronized: true }, clock.now(), 0, fence)) !== 'accepted') {
+        return (await duplicate(runId)) ?? { kind: 'duplicate', runId };
+      }
       syncRunning.add(runId);
       try {
-        const reporter = opts.reporterFactory({ runId, action, synchronized: true });
-        const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter));
+        const reporter = opts.reporterFactory({ runId, action, synchronized: true, fence });
+        const outcome = await track(execute({ runId, action, invocation, synchronized: true }, reporter, undefined, fence));
         if (outcome.status === 'SUCCESS' && outcome.result !== undefined) {
           try {
-            store.recordResult(runId, outcome.result);
+            await store.recordResult(runId, outcome.result);
           } catch (err) {
             logger.error('the result of a synchronized run could not be journaled: a redelivery gets the default body', { runId, action, error: publicMessage(err) });
           }
@@ -242,7 +282,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     // Port is asked when the body names no action, when only the run's blueprint can pick the handler, and
     // whenever the run id came from the unsigned header (Port must confirm the run).
     if (invocation.action === null || invocation.runIdFromHeader || registry.needsBlueprint(invocation.action, invocation.blueprint)) {
-      const known = duplicate(runId); // spare Port the lookup
+      const known = await duplicate(runId); // spare Port the lookup
       if (known) return known;
       let found: Awaited<ReturnType<LookupAction>>;
       try {
@@ -255,22 +295,48 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       invocation = withPortRun(invocation, found);
       // The lookup awaited: a concurrent delivery of this run, or a shutdown, may have happened meanwhile.
       if (!accepting) throw shuttingDown();
-      const raced = duplicate(runId);
+      const raced = await duplicate(runId);
       if (raced) return raced;
     }
     const action = invocation.action as string;
 
     if (registry.resolve(action, invocation.blueprint)?.handler.synchronized) return dispatchSync(invocation, action);
 
-    // From here to the enqueue nothing awaits: the duplicate check, the journal entry and the queue slot
-    // are one step for the event loop.
-    if (!queue.hasRoom()) {
-      const known = duplicate(runId);
-      if (known) return known;
-      throw new CodedError('queue_full', `run queue is full (MAX_QUEUED_RUNS=${opts.config.maxQueuedRuns}); the delivery can be retried`);
+    const run = { runId, action, invocation, synchronized: false };
+    const full = () => new CodedError('queue_full', `run queue is full (MAX_QUEUED_RUNS=${opts.config.maxQueuedRuns}); the delivery can be retried`);
+    if (opts.shared) {
+      // The store checks the duplicate, the bound (queued runs across replicas) and journals, in one step.
+      const answer = await store.accept(run, clock.now(), opts.config.maxQueuedRuns);
+      if (answer === 'full') throw full();
+      if (answer === 'duplicate') return (await duplicate(runId)) ?? { kind: 'duplicate', runId };
+      try {
+        await opts.shared.submit(runId);
+      } catch (err) {
+        // Journaled, so the 202 stands: the queue sweep submits runs that are queued without a job.
+        logger.warn('a journaled run could not be queued yet; it will be', { runId, action, error: publicMessage(err) });
+      }
+      return { kind: 'accepted', runId, action };
     }
-    if (!store.accept({ runId, action, invocation, synchronized: false }, clock.now())) return duplicate(runId) ?? { kind: 'duplicate', runId };
-    queue.enqueue(job({ runId, action, invocation, synchronized: false }));
+    // The place in this process's queue is held while the run is journaled, so the bound holds however
+    // many deliveries are being journaled at once.
+    const place = queue.tryReserve();
+    if (!place) {
+      const known = await duplicate(runId);
+      if (known) return known;
+      throw full();
+    }
+    let answer: Awaited<ReturnType<AsyncRunStore['accept']>>;
+    try {
+      answer = await store.accept(run, clock.now(), 0);
+    } catch (err) {
+      place.cancel();
+      throw err;
+    }
+    if (answer !== 'accepted') {
+      place.cancel();
+      return (await duplicate(runId)) ?? { kind: 'duplicate', runId };
+    }
+    place.fill(job(run));
     return { kind: 'accepted', runId, action };
   }
 
@@ -293,6 +359,19 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
 
     start() {
       queue.start();
+      if (opts.shared && opts.work !== false) opts.shared.startWorker((runId, fence) => dispatcher.work(runId, fence));
+    },
+
+    async work(runId, fence) {
+      if (!accepting) return 'paused'; // stopping: the job goes back for another replica
+      const outcome = await track(
+        claimRun(runId, fence).catch((err: unknown) => {
+          // The store is away or fenced this worker off: the job ends; a run left "running" is taken over.
+          logger.error('a run job failed outside the handler', { runId, error: publicMessage(err) });
+          return null;
+        }),
+      );
+      return outcome === 'paused' ? 'paused' : undefined;
     },
 
     resume(record, resumed) {
@@ -302,6 +381,8 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     async shutdown(graceMs) {
       accepting = false;
       queue.stop(); // queued runs stay journaled as queued: the next start runs them
+      // Takes no more jobs; the ones being executed here get the grace below. Queued jobs stay for the others.
+      const workerStopped = opts.shared && opts.work !== false ? opts.shared.stopWorker() : Promise.resolve();
       if (executing.size > 0) {
         let timer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
@@ -313,13 +394,14 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
         shutdownController.abort(new DOMException('service shutting down', 'AbortError'));
         await Promise.allSettled([...executing]);
       }
+      await workerStopped.catch((err: unknown) => logger.warn('the run worker did not stop cleanly', { error: publicMessage(err) }));
     },
 
     get accepting() {
       return accepting;
     },
     get inFlight() {
-      return queue.inFlight;
+      return queue.inFlight + (opts.shared?.inFlight ?? 0);
     },
     get queued() {
       return queue.depth;

@@ -13,7 +13,15 @@ export interface Slot {
   release(): void;
 }
 
+/** A place held in the queue while a run is being journaled: counted against the bound, then filled or cancelled. */
+export interface Reservation {
+  fill(job: RunJob): void;
+  cancel(): void;
+}
+
 export interface RunQueue {
+  /** Holds a place for a job whose run is still being journaled; null when the queue has no room. */
+  tryReserve(): Reservation | null;
   /** Queues (or starts) a job; false when `maxQueued` jobs already wait. */
   tryEnqueue(job: RunJob): boolean;
   /** Queues a job whatever the bound (runs journaled before a restart are never dropped). */
@@ -44,6 +52,7 @@ export function createRunQueue(opts: RunQueueOptions): RunQueue {
   let head = 0; // index of the next job: shift() on a large array is O(n)
   let inFlight = 0;
   let running = !opts.paused;
+  let reserved = 0;
 
   const depth = () => waiting.length - head;
   const report = () => {
@@ -90,7 +99,26 @@ export function createRunQueue(opts: RunQueueOptions): RunQueue {
   }
 
   const queue: RunQueue = {
-    hasRoom: () => (running && inFlight < opts.maxConcurrent && depth() === 0) || depth() < opts.maxQueued,
+    hasRoom: () => (running && inFlight + depth() + reserved < opts.maxConcurrent) || depth() + reserved < opts.maxQueued,
+    tryReserve() {
+      if (!queue.hasRoom()) return null;
+      reserved += 1;
+      let used = false;
+      const use = (): boolean => {
+        if (used) return false;
+        used = true;
+        reserved -= 1;
+        return true;
+      };
+      return {
+        fill(job) {
+          if (use()) queue.enqueue(job);
+        },
+        cancel() {
+          use();
+        },
+      };
+    },
     tryEnqueue(job) {
       if (!queue.hasRoom()) return false;
       queue.enqueue(job);

@@ -8,6 +8,7 @@ import { systemClock } from '../clock.js';
 import { testConfig } from '../config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { openSqliteStore } from '../journal/sqliteStore.js';
+import { sqliteAsyncStore } from '../journal/sqliteAsyncStore.js';
 import type { Invocation } from '../normalize/invocation.js';
 import { PortClient } from '../port/client.js';
 import type { FinalStatus, PortBlueprint, RunStatus } from '../port/types.js';
@@ -86,7 +87,8 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
   const owned = opts.simulator ? null : await startSimulator({ clientId, clientSecret });
   const simulator = opts.simulator?.running ?? owned!;
   const logger = opts.logger ?? silentLogger();
-  const store = openSqliteStore({ path: ':memory:' });
+  const sqlite = openSqliteStore({ path: ':memory:' });
+  const store = sqliteAsyncStore({ store: sqlite });
   const port = new PortClient({
     baseUrl: simulator.url,
     credentials: { clientId, clientSecret },
@@ -115,9 +117,9 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
       payload: { runId: simRun.id, action, inputs: opts.inputs ?? {}, ...(opts.event ? { event: opts.event } : {}) },
     };
     const synchronized = handler.synchronized === true;
-    store.accept({ runId: simRun.id, action, invocation, synchronized }, Date.now());
+    sqlite.accept({ runId: simRun.id, action, invocation, synchronized }, Date.now());
     const resolved = createRegistry([handler]).resolve(action, opts.blueprint ?? null);
-    const journal = openSqliteStepJournal(store.database);
+    const journal = openSqliteStepJournal(sqlite.database);
     const resumable = handler.resumable === true;
     const target = opts.interrupt;
     if (target && !resumable) throw new TypeError('runHandler: "interrupt" needs a handler with resumable: true');
@@ -143,7 +145,7 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
             }
           : {}),
       });
-      const reporter = createRunReporter({ runId: simRun.id, action, synchronized, store, outbox, logger, clock: systemClock, ...(steps.replay ? { replay: steps.replay } : {}) });
+      const reporter = createRunReporter({ runId: simRun.id, action, synchronized, outbox, logger, clock: systemClock, ...(steps.replay ? { replay: steps.replay } : {}) });
       if (resumed) await logResume(steps, reporter, resumed);
       const result = await executeRun({
         invocation,
@@ -189,7 +191,7 @@ export async function runHandler(handler: Handler, opts: RunHandlerOptions = {})
     };
   } finally {
     outbox.stop();
-    store.close();
+    sqlite.close();
     port.close();
     await owned?.close();
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock.js';
+import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import { openSqliteStore } from '../../src/journal/sqliteStore.js';
 import { Redactor } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
@@ -30,7 +31,7 @@ async function setup(lanes: number) {
     tokenBackoff: { baseDelayMs: 40, maxDelayMs: 160 },
   });
   const store = openSqliteStore({ path: ':memory:' });
-  const outbox = createOutbox({ store, port: client, clock: systemClock, logger, retry: { baseDelayMs: 2, maxDelayMs: 10 } });
+  const outbox = createOutbox({ store: sqliteAsyncStore({ store }), port: client, clock: systemClock, logger, retry: { baseDelayMs: 2, maxDelayMs: 10 } });
   cleanup.push(() => simulator.close(), () => client.close(), () => store.close(), () => outbox.stop());
   const runIds = Array.from({ length: lanes }, () => simulator.sim.createRun({ action: 'deploy' }).id);
   return { sim: simulator.sim, client, store, outbox, lines, metrics, redactor, runIds };

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../../src/clock.js';
+import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import { openSqliteStore, type SqliteRunStore } from '../../src/journal/sqliteStore.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
@@ -15,7 +16,7 @@ afterEach(() => {
   for (const fn of cleanup.splice(0).reverse()) fn();
 });
 
-function setup(over: Partial<OutboxOptions> & { store?: SqliteRunStore } = {}) {
+function setup(over: Omit<Partial<OutboxOptions>, 'store'> & { store?: SqliteRunStore } = {}) {
   const store = over.store ?? openSqliteStore({ path: ':memory:' });
   const port = (over.port as FakePort | undefined) ?? new FakePort();
   const outbox = createOutbox({
@@ -23,7 +24,7 @@ function setup(over: Partial<OutboxOptions> & { store?: SqliteRunStore } = {}) {
     logger: silentLogger(),
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
     ...over,
-    store,
+    store: sqliteAsyncStore({ store }),
     port,
   });
   cleanup.push(() => store.close(), () => outbox.stop());
@@ -77,8 +78,8 @@ describe('createOutbox', () => {
   it('when Port answers 503 twice, then the op is retried with backoff and delivered exactly once', async () => {
     const { store, port, outbox } = setup();
     port.failNext('addRunLog', 2, 503);
-    const seq = outbox.append('r_1', { kind: 'log', message: 'hello' });
-    const delivered = outbox.waitFor(seq);
+    const seq = outbox.appendAndAwait('r_1', { kind: 'log', message: 'hello' });
+    const delivered = seq;
     await drain(outbox, 'r_1');
     await expect(delivered).resolves.toBeUndefined();
     expect(logMessages(port)).toEqual(['hello', 'hello', 'hello']); // two refused tries, one delivery
@@ -100,8 +101,8 @@ describe('createOutbox', () => {
     const { logger, lines } = memoryLogger();
     const { port, outbox } = setup({ logger });
     port.failNext('addRunLog', 1, 400, 'invalid_request');
-    const bad = outbox.append('r_1', { kind: 'log', message: 'refused' });
-    const refused = outbox.waitFor(bad);
+    const bad = outbox.appendAndAwait('r_1', { kind: 'log', message: 'refused' });
+    const refused = bad;
     outbox.append('r_1', { kind: 'patch', body: { summary: 'after' } });
     outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
     await expect(refused).rejects.toMatchObject({ code: 'port_api_error', status: 400, portError: 'invalid_request' });
@@ -115,8 +116,8 @@ describe('createOutbox', () => {
     const { store, port, outbox } = setup();
     port.failNext('patchRun', 1, 422);
     port.runStatus.set('r_1', 'SUCCESS');
-    const seq = outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
-    await expect(outbox.waitFor(seq)).resolves.toBeUndefined();
+    const seq = outbox.appendAndAwait('r_1', { kind: 'final', status: 'SUCCESS' });
+    await expect(seq).resolves.toBeUndefined();
     await drain(outbox, 'r_1');
     expect(port.callsOf('patchRun')).toHaveLength(1);
     expect(port.callsOf('getRun')).toHaveLength(1);
@@ -128,10 +129,10 @@ describe('createOutbox', () => {
     port.failNext('addRunLog', 2, 422);
     port.failNext('patchRun', 1, 422);
     port.runStatus.set('r_1', 'FAILURE');
-    const log = outbox.append('r_1', { kind: 'log', message: 'late' });
-    const logResult = outbox.waitFor(log);
-    const fin = outbox.append('r_1', { kind: 'final', status: 'FAILURE', label: 'x' });
-    const finResult = outbox.waitFor(fin);
+    const log = outbox.appendAndAwait('r_1', { kind: 'log', message: 'late' });
+    const logResult = log;
+    const fin = outbox.appendAndAwait('r_1', { kind: 'final', status: 'FAILURE', label: 'x' });
+    const finResult = fin;
     await expect(logResult).rejects.toMatchObject({ status: 422 });
     await expect(finResult).resolves.toBeUndefined();
     expect(port.calls.map((c) => [c.method, c.args[1]])).toEqual([
@@ -144,13 +145,13 @@ describe('createOutbox', () => {
 
   it('when an entity op is delivered, then waitFor resolves with Port entity and the call carries the budget and run id', async () => {
     const { port, outbox } = setup({ callBudgetMs: 1234, finalCallBudgetMs: 99999 });
-    const seq = outbox.append('r_1', {
+    const seq = outbox.appendAndAwait('r_1', {
       kind: 'entity.create',
       blueprint: 'service',
       entity: { identifier: 'svc', title: 'Svc' },
       query: { upsert: true, merge: false, runId: 'r_1' },
     });
-    await expect(outbox.waitFor(seq)).resolves.toEqual({ identifier: 'svc', title: 'Svc', blueprint: 'service' });
+    await expect(seq).resolves.toEqual({ identifier: 'svc', title: 'Svc', blueprint: 'service' });
     outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
     await drain(outbox, 'r_1');
     expect(port.calls[0].opts).toEqual({ runId: 'r_1', budgetMs: 1234 });
@@ -162,18 +163,18 @@ describe('createOutbox', () => {
     port.latencyMs = 5;
     const { outbox } = setup({ port, maxParallelRuns: 3 });
     const runs = Array.from({ length: 8 }, (_, i) => `r_${i}`);
-    for (let i = 0; i < 4; i++) for (const r of runs) outbox.append(r, { kind: 'log', message: `${r}:${i}` });
+    for (let i = 0; i < 4; i++) for (const r of runs) void outbox.append(r, { kind: 'log', message: `${r}:${i}` });
+    await Promise.all(runs.map((r) => outbox.append(r, { kind: 'log', message: `${r}:4` })));
     expect(await outbox.flush(5000)).toBe(true);
     expect(port.maxInFlight).toBe(3);
-    for (const r of runs) expect(logMessages(port, r)).toEqual([0, 1, 2, 3].map((i) => `${r}:${i}`));
+    for (const r of runs) expect(logMessages(port, r)).toEqual([0, 1, 2, 3, 4].map((i) => `${r}:${i}`));
   });
 
   it('when one run is sending, then another run is not held up behind it', async () => {
     const port = new FakePort();
     port.latencyMs = 20;
     const { outbox } = setup({ port });
-    outbox.append('r_a', { kind: 'log', message: 'a' });
-    outbox.append('r_b', { kind: 'log', message: 'b' });
+    await Promise.all([outbox.append('r_a', { kind: 'log', message: 'a' }), outbox.append('r_b', { kind: 'log', message: 'b' })]);
     await outbox.flush(5000);
     expect(port.maxInFlight).toBe(2);
   });
@@ -184,7 +185,7 @@ describe('createOutbox', () => {
     const before = openSqliteStore({ dataDir: dir });
     const down = new FakePort();
     down.failNext('addRunLog', 1000, 503);
-    const first = createOutbox({ store: before, port: down, clock: systemClock, logger: silentLogger(), retry: { baseDelayMs: 1000 } });
+    const first = createOutbox({ store: sqliteAsyncStore({ store: before }), port: down, clock: systemClock, logger: silentLogger(), retry: { baseDelayMs: 1000 } });
     first.append('r_1', { kind: 'log', message: 'one' });
     first.append('r_1', { kind: 'log', message: 'two' });
     first.append('r_1', { kind: 'final', status: 'SUCCESS' });
@@ -194,7 +195,7 @@ describe('createOutbox', () => {
 
     const store = openSqliteStore({ dataDir: dir });
     const { port, outbox } = setup({ store });
-    expect(outbox.resumeAll()).toBe(1);
+    await expect(outbox.resumeAll()).resolves.toBe(1);
     await drain(outbox, 'r_1');
     expect(port.calls.map((c) => c.args[1])).toEqual([{ message: 'one' }, { message: 'two', terminationStatus: 'SUCCESS' }]);
   });
@@ -217,8 +218,8 @@ describe('createOutbox', () => {
     port.failNext('addRunLog', 1, 503);
     const { outbox } = setup({ metrics, port });
     const gauge = async () => (await metrics.outboxDepth.get()).values[0]?.value;
-    outbox.append('r_1', { kind: 'log', message: 'a' });
-    outbox.append('r_1', { kind: 'log', message: 'b' });
+    void outbox.append('r_1', { kind: 'log', message: 'a' });
+    await outbox.append('r_1', { kind: 'log', message: 'b' });
     expect(await gauge()).toBe(2);
     await drain(outbox, 'r_1');
     expect(await gauge()).toBe(0);

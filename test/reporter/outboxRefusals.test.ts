@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { systemClock } from '../../src/clock.js';
+import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import { openSqliteStore, type SqliteRunStore } from '../../src/journal/sqliteStore.js';
 import type { RunStore } from '../../src/journal/store.js';
 import { createOutbox, type OutboxOptions } from '../../src/reporter/outbox.js';
@@ -18,7 +19,7 @@ function setup(over: Partial<OutboxOptions> & { wrap?: (s: SqliteRunStore) => Ru
   const store = over.wrap ? over.wrap(real) : real;
   const port = new FakePort();
   const { logger, lines } = memoryLogger();
-  const outbox = createOutbox({ clock: systemClock, logger, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...over, store, port });
+  const outbox = createOutbox({ clock: systemClock, logger, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...over, store: sqliteAsyncStore({ store }), port });
   cleanup.push(() => real.close(), () => outbox.stop());
   return { store: real, port, outbox, lines };
 }
@@ -30,8 +31,8 @@ describe('a refused final status', () => {
     const { store, port, outbox } = setup();
     port.failNext('patchRun', 1, 422);
     const label = `deployed ✅ ${'x'.repeat(300)}\nsecond line`;
-    const seq = outbox.append('r_1', { kind: 'final', status: 'SUCCESS', label });
-    await expect(outbox.waitFor(seq)).resolves.toMatchObject({ id: 'r_1' });
+    const seq = outbox.appendAndAwait('r_1', { kind: 'final', status: 'SUCCESS', label });
+    await expect(seq).resolves.toMatchObject({ id: 'r_1' });
     expect(calls(port)).toEqual([
       ['patchRun', { status: 'SUCCESS', statusLabel: label }],
       ['getRun', undefined],
@@ -43,8 +44,8 @@ describe('a refused final status', () => {
   it('when Port refuses the final status and every fallback, then FAILURE with a fixed label is tried last and the op is recorded refused', async () => {
     const { store, port, outbox, lines } = setup();
     port.failNext('patchRun', 2, 422);
-    const seq = outbox.append('r_1', { kind: 'final', status: 'SUCCESS', label: 'done' });
-    await expect(outbox.waitFor(seq)).rejects.toMatchObject({ status: 422 });
+    const seq = outbox.appendAndAwait('r_1', { kind: 'final', status: 'SUCCESS', label: 'done' });
+    await expect(seq).rejects.toMatchObject({ status: 422 });
     // 'done' is already short and plain: the only fallback left is FAILURE with a fixed label.
     expect(port.callsOf('patchRun').map((c) => c.args[1])).toEqual([
       { status: 'SUCCESS', statusLabel: 'done' },
@@ -58,8 +59,8 @@ describe('a refused final status', () => {
   it('when a proxy answers 409 to the final status and the run is still open, then the same final status is sent again and delivered', async () => {
     const { port, outbox } = setup();
     port.failNext('patchRun', 2, 409);
-    const seq = outbox.append('r_1', { kind: 'final', status: 'FAILURE', label: 'bad' });
-    await expect(outbox.waitFor(seq)).resolves.toMatchObject({ id: 'r_1' });
+    const seq = outbox.appendAndAwait('r_1', { kind: 'final', status: 'FAILURE', label: 'bad' });
+    await expect(seq).resolves.toMatchObject({ id: 'r_1' });
     expect(calls(port)).toEqual([
       ['patchRun', { status: 'FAILURE', statusLabel: 'bad' }],
       ['getRun', undefined],
@@ -72,8 +73,8 @@ describe('a refused final status', () => {
   it('when a proxy keeps answering 409 after every fallback while Port shows the run open, then the last fallback is retried until it is delivered and the run ends', async () => {
     const { store, port, outbox } = setup();
     port.failNext('patchRun', 8, 409);
-    const seq = outbox.append('r_1', { kind: 'final', status: 'FAILURE', label: 'bad' });
-    await expect(outbox.waitFor(seq)).resolves.toMatchObject({ id: 'r_1' });
+    const seq = outbox.appendAndAwait('r_1', { kind: 'final', status: 'FAILURE', label: 'bad' });
+    await expect(seq).resolves.toMatchObject({ id: 'r_1' });
     const patches = port.callsOf('patchRun').map((c) => c.args[1]);
     expect(patches).toHaveLength(9);
     expect(patches.slice(0, 6)).toEqual(Array(6).fill({ status: 'FAILURE', statusLabel: 'bad' }));
@@ -85,8 +86,8 @@ describe('a refused final status', () => {
     const { port, outbox, lines } = setup();
     port.failNext('patchRun', 1, 409);
     port.runStatus.set('r_1', 'FAILURE');
-    const seq = outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
-    await expect(outbox.waitFor(seq)).resolves.toBeUndefined();
+    const seq = outbox.appendAndAwait('r_1', { kind: 'final', status: 'SUCCESS' });
+    await expect(seq).resolves.toBeUndefined();
     expect(port.calls.map((c) => c.method)).toEqual(['patchRun', 'getRun']);
     expect(lines.find((l) => l.message.startsWith('Port shows the run already finished'))).toMatchObject({ portStatus: 'FAILURE', status: 409 });
   });
@@ -95,8 +96,8 @@ describe('a refused final status', () => {
     const { port, outbox } = setup();
     port.failNext('patchRun', 1, 422);
     port.failNext('getRun', 1, 503);
-    const seq = outbox.append('r_1', { kind: 'final', status: 'SUCCESS' });
-    await expect(outbox.waitFor(seq)).resolves.toMatchObject({ id: 'r_1' });
+    const seq = outbox.appendAndAwait('r_1', { kind: 'final', status: 'SUCCESS' });
+    await expect(seq).resolves.toMatchObject({ id: 'r_1' });
     expect(port.calls.map((c) => c.method)).toEqual(['patchRun', 'getRun', 'patchRun']);
   });
 });
@@ -119,8 +120,8 @@ describe('outbox backoff', () => {
       const seen = delays(random);
       const { port, outbox } = setup({ random: () => random });
       port.failNext('addRunLog', 5, 503);
-      const seq = outbox.append('r_1', { kind: 'log', message: 'm' });
-      await outbox.waitFor(seq);
+      const seq = outbox.appendAndAwait('r_1', { kind: 'log', message: 'm' });
+      await seq;
       expect(seen).toEqual(expected);
       jest.restoreAllMocks();
     }
@@ -131,8 +132,8 @@ describe('promises that must settle', () => {
   it('when the outbox stops with an entity write and a drain waiting on Port, then the write rejects shutting_down and the drain resolves', async () => {
     const { port, outbox, store } = setup();
     port.failNext('createEntity', 1000, 503);
-    const seq = outbox.append('r_1', { kind: 'entity.create', blueprint: 'svc', entity: { identifier: 'a' }, query: { runId: 'r_1' } });
-    const write = outbox.waitFor(seq);
+    const seq = outbox.appendAndAwait('r_1', { kind: 'entity.create', blueprint: 'svc', entity: { identifier: 'a' }, query: { runId: 'r_1' } });
+    const write = seq;
     const drained = outbox.drained('r_1');
     await new Promise((r) => setTimeout(r, 30)); // at least one attempt failed: the lane is in backoff
     outbox.stop();
@@ -152,8 +153,8 @@ describe('promises that must settle', () => {
           },
         }) as RunStore,
     });
-    const seq = outbox.append('r_1', { kind: 'entity.create', blueprint: 'svc', entity: { identifier: 'a' }, query: { runId: 'r_1' } });
-    const write = outbox.waitFor(seq);
+    const seq = outbox.appendAndAwait('r_1', { kind: 'entity.create', blueprint: 'svc', entity: { identifier: 'a' }, query: { runId: 'r_1' } });
+    const write = seq;
     const drained = outbox.drained('r_1');
     await expect(write).rejects.toMatchObject({ code: 'journal_unavailable' });
     await expect(drained).resolves.toBeUndefined();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock.js';
+import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import { openSqliteStore } from '../../src/journal/sqliteStore.js';
 import { createOutbox } from '../../src/reporter/outbox.js';
 import { createRunReporter } from '../../src/reporter/runReporter.js';
@@ -16,13 +17,12 @@ function setup(opts: { synchronized?: boolean; maxLogBytes?: number; latencyMs?:
   const port = new FakePort();
   port.latencyMs = opts.latencyMs ?? 0;
   const { logger, lines } = memoryLogger();
-  const outbox = createOutbox({ store, port, clock: systemClock, logger, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  const outbox = createOutbox({ store: sqliteAsyncStore({ store }), port, clock: systemClock, logger, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
   store.accept({ runId: 'r_1', action: 'deploy', invocation: { runId: 'r_1', action: 'deploy', blueprint: null, inputs: {}, entity: null, trigger: null, payload: {} }, synchronized: !!opts.synchronized }, 1);
   const reporter = createRunReporter({
     runId: 'r_1',
     action: 'deploy',
     synchronized: opts.synchronized ?? false,
-    store,
     outbox,
     logger,
     clock: systemClock,

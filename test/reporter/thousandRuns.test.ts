@@ -2,6 +2,7 @@
 // simulator cost one token request and break Port's OpenAPI spec zero times.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock.js';
+import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import { openSqliteStore } from '../../src/journal/sqliteStore.js';
 import { silentLogger } from '../../src/logger.js';
 import { PortClient } from '../../src/port/client.js';
@@ -23,7 +24,7 @@ describe('when 1,000 runs report through the reporter against the simulator', ()
     const logger = silentLogger();
     const store = openSqliteStore({ path: ':memory:' });
     const port = new PortClient({ baseUrl: simulator.url, credentials: { clientId: 'k', clientSecret: 'k-secret' }, logger });
-    const outbox = createOutbox({ store, port, clock: systemClock, logger });
+    const outbox = createOutbox({ store: sqliteAsyncStore({ store }), port, clock: systemClock, logger });
     const runIds = Array.from({ length: 1000 }, (_, i) => sim.createRun({ action: 'create_microservice', runId: `r_bulk${String(i).padStart(11, '0')}` }).id);
 
     let next = 0;
@@ -31,7 +32,7 @@ describe('when 1,000 runs report through the reporter against the simulator', ()
       while (next < runIds.length) {
         const runId = runIds[next++];
         store.accept({ runId, action: 'create_microservice', synchronized: false, invocation: { runId, action: 'create_microservice', blueprint: null, inputs: {}, entity: null, trigger: null, payload: {} } }, Date.now());
-        const reporter = createRunReporter({ runId, action: 'create_microservice', synchronized: false, store, outbox, logger, clock: systemClock });
+        const reporter = createRunReporter({ runId, action: 'create_microservice', synchronized: false, outbox, logger, clock: systemClock });
         await reporter.upsertEntity('microservice', { identifier: `svc-${runId}`, properties: {} });
         void reporter.log('one');
         void reporter.log('two');

@@ -3,6 +3,7 @@
 // Usage: node concurrentRuns.child.mjs <n> <async|sync>
 import { testConfig } from '../../dist/src/config.js';
 import { openSqliteStore } from '../../dist/src/journal/sqliteStore.js';
+import { sqliteAsyncStore } from '../../dist/src/journal/sqliteAsyncStore.js';
 import { silentLogger } from '../../dist/src/logger.js';
 import { defineHandler } from '../../dist/src/registry/defineHandler.js';
 import { createRegistry } from '../../dist/src/registry/registry.js';
@@ -21,7 +22,8 @@ const logger = silentLogger();
 const run = { id: 'r', status: 'IN_PROGRESS', action: { identifier: 'wait' }, properties: {} };
 const port = new Proxy({}, { get: () => async () => run });
 const store = openSqliteStore({ path: ':memory:' });
-const outbox = createOutbox({ store, port, clock, logger });
+const journal = sqliteAsyncStore({ store });
+const outbox = createOutbox({ store: journal, port, clock, logger });
 const config = testConfig({ MAX_CONCURRENT_RUNS: String(n), MAX_QUEUED_RUNS: String(n) });
 let release;
 const gate = new Promise((r) => (release = r));
@@ -36,10 +38,10 @@ const handler = defineHandler({
   },
 });
 const dispatcher = createDispatcher({
-  store,
+  store: journal,
   registry: createRegistry([handler]),
   queue: createRunQueue({ maxConcurrent: n, maxQueued: n }),
-  reporterFactory: (r) => createRunReporter({ ...r, store, outbox, logger, clock }),
+  reporterFactory: (r) => createRunReporter({ ...r, outbox, logger, clock }),
   lookupAction: async () => null,
   config,
   clock,

@@ -22,7 +22,7 @@ describe.each(TEST_STORES)('createDispatcher on the $name journal', ({ open }) =
     const queue = createRunQueue({ maxConcurrent: opts.maxConcurrent ?? 2, maxQueued: opts.maxQueued ?? 10, paused: true });
     const lookupAction = jest.fn(opts.lookupAction ?? (async () => null));
     const dispatcher = createDispatcher({
-      store,
+      store: reporting.journal,
       registry: createRegistry(opts.handlers),
       queue,
       reporterFactory: reporting.reporterFactory,

@@ -3,12 +3,15 @@
 // received and what the journal holds, as a real deployment would show it.
 import { systemClock } from '../../src/clock.js';
 import type { RunStore } from '../../src/journal/store.js';
+import type { AsyncRunStore } from '../../src/journal/asyncStore.js';
+import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import type { Logger } from '../../src/logger.js';
 import type { Invocation } from '../../src/normalize/invocation.js';
 import type { FinalStatus } from '../../src/port/types.js';
 import { createOutbox, type Outbox } from '../../src/reporter/outbox.js';
 import { createRunReporter } from '../../src/reporter/runReporter.js';
 import type { ManagedRunReporter } from '../../src/reporter/types.js';
+import type { ReporterFactory } from '../../src/runtime/dispatcher.js';
 import { FakePort } from '../reporter/fakePort.js';
 import { memoryLogger, type LogLine } from '../reporter/memoryLogger.js';
 
@@ -24,13 +27,15 @@ export interface ReceivedFinal {
 
 export interface Reporting {
   store: RunStore;
+  /** The same journal through the async contract the runtime uses. */
+  journal: AsyncRunStore;
   port: FakePort;
   outbox: Outbox;
   logger: Logger;
   /** Every line logged by the reporter and outbox (pass `logger` on to the runtime to collect its lines too). */
   lines: LogLine[];
   /** The runtime's reporter factory: real reporters on the real outbox; each one made is kept by run id. */
-  reporterFactory: (run: { runId: string; action: string; synchronized: boolean }) => ManagedRunReporter;
+  reporterFactory: ReporterFactory;
   made: Map<string, ManagedRunReporter>;
   /** Every final status Port received for the run, in order (exactly one is the guarantee). */
   finals(runId: string): ReceivedFinal[];
@@ -46,17 +51,19 @@ export function realReporting(store: RunStore, opts: { portLatencyMs?: number } 
   const port = new FakePort();
   port.latencyMs = opts.portLatencyMs ?? 0;
   const { logger, lines } = memoryLogger();
-  const outbox = createOutbox({ store, port, clock: systemClock, logger, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  const journal = sqliteAsyncStore({ store });
+  const outbox = createOutbox({ store: journal, port, clock: systemClock, logger, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
   const made = new Map<string, ManagedRunReporter>();
   return {
     store,
+    journal,
     port,
     outbox,
     logger,
     lines,
     made,
     reporterFactory: (run) => {
-      const reporter = createRunReporter({ ...run, store, outbox, logger, clock: systemClock });
+      const reporter = createRunReporter({ ...run, outbox, logger, clock: systemClock });
       made.set(run.runId, reporter);
       return reporter;
     },

@@ -19,10 +19,10 @@ describe.each(TEST_STORES)('runtime on the $name journal', ({ open }) => {
     // One process: its own outbox on the shared journal, owed reports resumed first as at startup.
     const make = () => {
       const reporting = realReporting(store);
-      reporting.outbox.resumeAll();
+      void reporting.outbox.resumeAll();
       const runtime = createRuntime({
         config: testConfig({ MAX_CONCURRENT_RUNS: '2' }),
-        store,
+        store: reporting.journal,
         registry: createRegistry([defineHandler({ action: 'deploy', run })]),
         reporterFactory: reporting.reporterFactory,
         lookupAction: async () => null,

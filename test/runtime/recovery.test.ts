@@ -32,10 +32,10 @@ describe.each(TEST_STORES)('recover on the $name journal', ({ open }) => {
   function runtimeFor(store: RunStore, handlers: Handler[]) {
     const reporting = realReporting(store);
     kits.push(reporting);
-    reporting.outbox.resumeAll();
+    void reporting.outbox.resumeAll();
     const runtime = createRuntime({
       config: testConfig({ MAX_CONCURRENT_RUNS: '1' }),
-      store,
+      store: reporting.journal,
       registry: createRegistry(handlers),
       reporterFactory: reporting.reporterFactory,
       lookupAction: async () => null,
@@ -107,7 +107,7 @@ describe.each(TEST_STORES)('recover on the $name journal', ({ open }) => {
       kits.push(reporting);
       const resume = jest.fn();
       const counts = await recover({
-        store,
+        store: reporting.journal,
         registry: createRegistry([]),
         dispatcher: { resume },
         reporterFactory: reporting.reporterFactory,

@@ -6,6 +6,7 @@ import { testConfig } from '../../src/config.js';
 import { createIngressApp } from '../../src/ingress/app.js';
 import { openSqliteStore, type SqliteRunStore } from '../../src/journal/sqliteStore.js';
 import type { RunStore } from '../../src/journal/store.js';
+import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import type { Logger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createRegistry } from '../../src/registry/registry.js';
@@ -43,7 +44,7 @@ export function stack(opts: {
 }): Stack {
   const config = testConfig({ RUN_TIMEOUT_MS: '60000', ...opts.env });
   const store = openSqliteStore({ path: ':memory:' });
-  const journal = opts.store ? opts.store(store) : store;
+  const journal = sqliteAsyncStore({ store: opts.store ? opts.store(store) : store });
   const port = new FakePort();
   const { logger, lines } = memoryLogger();
   const outbox = createOutbox({ store: journal, port, clock, logger, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
@@ -52,7 +53,7 @@ export function stack(opts: {
     store: journal,
     registry: createRegistry(opts.handlers),
     queue,
-    reporterFactory: (run) => createRunReporter({ ...run, store: journal, outbox, logger, clock }),
+    reporterFactory: (run) => createRunReporter({ ...run, outbox, logger, clock }),
     lookupAction: opts.lookupAction ?? (async () => null),
     config,
     clock,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock.js';
+import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import { openSqliteStore } from '../../src/journal/sqliteStore.js';
 import { silentLogger } from '../../src/logger.js';
 import { PortClient } from '../../src/port/client.js';
@@ -18,11 +19,11 @@ async function setup() {
   const logger = silentLogger();
   const client = new PortClient({ baseUrl: simulator.url, credentials: CREDS, logger, budgetMs: 2_000, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
   const store = openSqliteStore({ path: ':memory:' });
-  const outbox = createOutbox({ store, port: client, clock: systemClock, logger, retry: { baseDelayMs: 2, maxDelayMs: 10 } });
+  const outbox = createOutbox({ store: sqliteAsyncStore({ store }), port: client, clock: systemClock, logger, retry: { baseDelayMs: 2, maxDelayMs: 10 } });
   cleanup.push(() => simulator.close(), () => client.close(), () => store.close(), () => outbox.stop());
   const run = simulator.sim.createRun({ action: 'deploy' });
   store.accept({ runId: run.id, action: 'deploy', invocation: { runId: run.id, action: 'deploy', blueprint: null, inputs: {}, entity: null, trigger: null, payload: {} }, synchronized: false }, Date.now());
-  const reporter = createRunReporter({ runId: run.id, action: 'deploy', synchronized: false, store, outbox, logger, clock: systemClock });
+  const reporter = createRunReporter({ runId: run.id, action: 'deploy', synchronized: false, outbox, logger, clock: systemClock });
   return { sim: simulator.sim, reporter, runId: run.id };
 }
 
