@@ -31,7 +31,21 @@ export function redisKeys(prefix: string) {
     pendRuns: `${prefix}:pend-runs`,
     seq: `${prefix}:seq`,
     pendCount: `${prefix}:pend-count`,
+    // The step journal's (redisStepJournal.ts); recordFinal sets their TTL with the run record's.
+    steps: (id: string) => `${prefix}:steps:${id}`,
+    calls: (id: string) => `${prefix}:calls:${id}`,
+    resumes: (id: string) => `${prefix}:resumes:${id}`,
   };
+}
+
+/**
+ * What the step journal needs to know about an op, journaled by the script that appends it: the call id
+ * that made it, and the link list a run PATCH sends (Port overwrites the whole list each time).
+ */
+function journalArgs(op: OutboxOp | null): [callId: string, linksJson: string] {
+  if (op === null) return ['', ''];
+  const link = op.kind === 'patch' ? op.body.link : undefined;
+  return [op.callId ?? '', link === undefined ? '' : JSON.stringify(Array.isArray(link) ? link : [link])];
 }
 
 function unavailable(err: unknown): CodedError {
@@ -102,7 +116,7 @@ export function createRedisStore(opts: RedisStoreOptions): AsyncRunStore {
     return err;
   }
 
-  const opKeys = (runId: string) => [k.run(runId), k.ops(runId), k.pend(runId), k.pendRuns, k.seq, k.pendCount];
+  const opKeys = (runId: string) => [k.run(runId), k.ops(runId), k.pend(runId), k.pendRuns, k.seq, k.pendCount, k.calls(runId)];
 
   async function records(ids: string[]): Promise<RunRecord[]> {
     if (ids.length === 0) return [];
@@ -145,6 +159,8 @@ export function createRedisStore(opts: RedisStoreOptions): AsyncRunStore {
           ...opKeys(runId),
           k.idx('queued'),
           k.idx('running'),
+          k.steps(runId),
+          k.resumes(runId),
           runId,
           fence ?? '',
           cid(),
@@ -153,6 +169,7 @@ export function createRedisStore(opts: RedisStoreOptions): AsyncRunStore {
           now,
           op === null ? '' : JSON.stringify(op),
           ttlSeconds,
+          ...journalArgs(op),
         );
         return answer === 1;
       } catch (err) {
@@ -178,7 +195,7 @@ export function createRedisStore(opts: RedisStoreOptions): AsyncRunStore {
     async appendOp(runId, op: OutboxOp, now, fence) {
       try {
         const logMessage = op.kind === 'log' ? op.message : '';
-        return Number(await run.append(...opKeys(runId), runId, fence ?? '', cid(), JSON.stringify(op), now, logMessage));
+        return Number(await run.append(...opKeys(runId), runId, fence ?? '', cid(), JSON.stringify(op), now, logMessage, ...journalArgs(op), ttlSeconds));
       } catch (err) {
         throw fencedError(runId, err);
       }

@@ -6,7 +6,10 @@
 // DEDUPE_TTL_HOURS after the run finished); P:idx:queued / P:idx:running zsets (score: time);
 // P:ops:<id> hash (undelivered ops by seq, their attempts and client op ids); P:pend:<id> zset (pending
 // seqs); P:pend-runs zset (runs with pending ops, by first seq); P:seq, P:pend-count counters;
-// P:olease:<id> (outbox lease). P:steps:<id> is reserved for a per-run step journal.
+// P:olease:<id> (outbox lease). The step journal (redisStepJournal.ts): P:steps:<id> hash (finished
+// steps), P:calls:<id> hash (reported call ids, Port's answers, the last link list), P:resumes:<id> hash.
+// The step journal's keys expire with the run record: recordFinal gives them its TTL, and a write after
+// that (an entity write's answer arriving while the outbox drains) takes the run record's remaining TTL.
 
 /** A fence check: an empty fence means "no owner check" (recovery writing for a run nobody executes). */
 const FENCE = `
@@ -16,9 +19,26 @@ local function fenced(runKey, fence)
 end
 `;
 
-/** Appends one op; returns its seq. Idempotent per client op id (a command resent after a reconnect). */
-const APPEND = `
-local function append(runKey, opsKey, pendKey, pendRunsKey, seqKey, countKey, runId, cid, opJson, createdAt, logMessage)
+/**
+ * Gives a step-journal key the run record's expiry: none while the run is unfinished, the rest of its
+ * TTL once it finished, and `fallbackSeconds` when the record is gone (never a key that outlives it).
+ */
+export const FOLLOW_RUN_TTL = `
+local function followRun(runKey, key, fallbackSeconds)
+  local ttl = redis.call('PTTL', runKey)
+  if ttl >= 0 then redis.call('PEXPIRE', key, math.max(ttl, 1))
+  elseif ttl == -1 then redis.call('PERSIST', key)
+  else redis.call('EXPIRE', key, tonumber(fallbackSeconds)) end
+end
+`;
+
+/**
+ * Appends one op; returns its seq. Idempotent per client op id (a command resent after a reconnect).
+ * The op's call id and the link list it sends are journaled in the same script: once the op is in the
+ * outbox, the step journal knows it was reported, even after the delivered op is dropped.
+ */
+const APPEND = `${FOLLOW_RUN_TTL}
+local function append(runKey, opsKey, pendKey, pendRunsKey, seqKey, countKey, callsKey, runId, cid, opJson, createdAt, logMessage, callId, linksJson, ttlSeconds)
   local known = redis.call('HGET', opsKey, 'cid:' .. cid)
   if known then return tonumber(known) end
   local seq = redis.call('INCR', seqKey)
@@ -27,6 +47,11 @@ local function append(runKey, opsKey, pendKey, pendRunsKey, seqKey, countKey, ru
   redis.call('ZADD', pendRunsKey, 'NX', seq, runId)
   redis.call('INCR', countKey)
   if logMessage ~= '' then redis.call('HSET', runKey, 'lastLog', logMessage) end
+  if callId ~= '' or linksJson ~= '' then
+    if callId ~= '' then redis.call('HSET', callsKey, 'c:' .. callId, '1') end
+    if linksJson ~= '' then redis.call('HSET', callsKey, 'links', linksJson) end
+    followRun(runKey, callsKey, ttlSeconds)
+  end
   return seq
 end
 `;
@@ -70,20 +95,24 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return verdict`,
   },
-  /** KEYS run, ops, pend, pendRuns, seq, count · ARGV runId, fence, cid, opJson, now, logMessage → seq, or error FENCED */
+  /**
+   * KEYS run, ops, pend, pendRuns, seq, count, calls
+   * ARGV runId, fence, cid, opJson, now, logMessage, callId ('' none), linksJson ('' none), ttlSeconds
+   * → seq, or error FENCED
+   */
   append: {
-    numberOfKeys: 6,
+    numberOfKeys: 7,
     lua: `${FENCE}${APPEND}
 if fenced(KEYS[1], ARGV[2]) then return redis.error_reply('FENCED') end
-return append(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6])`,
+return append(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])`,
   },
   /**
-   * KEYS run, ops, pend, pendRuns, seq, count, idxQueued, idxRunning
-   * ARGV runId, fence, cid, status, label, now, opJson ('' = nothing to deliver), ttlSeconds
+   * KEYS run, ops, pend, pendRuns, seq, count, calls, idxQueued, idxRunning, steps, resumes
+   * ARGV runId, fence, cid, status, label, now, opJson ('' = nothing to deliver), ttlSeconds, callId ('' none), linksJson ('' none)
    * → 1 recorded, 0 already finished, or error FENCED
    */
   recordFinal: {
-    numberOfKeys: 8,
+    numberOfKeys: 11,
     lua: `${FENCE}${APPEND}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'finished' then
@@ -93,10 +122,14 @@ end
 if fenced(KEYS[1], ARGV[2]) then return redis.error_reply('FENCED') end
 redis.call('HSET', KEYS[1], 'state', 'finished', 'finishedAt', ARGV[6], 'finalStatus', ARGV[4], 'finalCid', ARGV[3])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'finalLabel', string.sub(ARGV[5], 2)) end
-redis.call('ZREM', KEYS[7], ARGV[1])
 redis.call('ZREM', KEYS[8], ARGV[1])
+redis.call('ZREM', KEYS[9], ARGV[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[8]))
-if ARGV[7] ~= '' then append(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[3], ARGV[7], ARGV[6], '') end
+if ARGV[7] ~= '' then append(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV[3], ARGV[7], ARGV[6], '', ARGV[9], ARGV[10], ARGV[8]) end
+-- The run's step journal is kept exactly as long as its record (a no-op for keys it never wrote).
+redis.call('EXPIRE', KEYS[7], tonumber(ARGV[8]))
+redis.call('EXPIRE', KEYS[10], tonumber(ARGV[8]))
+redis.call('EXPIRE', KEYS[11], tonumber(ARGV[8]))
 return 1`,
   },
   /** KEYS run · ARGV resultJson → 1 stored, 0 no such run */
