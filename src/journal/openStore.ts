@@ -8,7 +8,8 @@ import { createRedisStore } from './redis/redisStore.js';
 import { sqliteAsyncStore } from './sqliteAsyncStore.js';
 import { openSqliteStepJournal } from './sqliteStepJournal.js';
 import { openSqliteStore, type SqliteRunStore } from './sqliteStore.js';
-import { memoryStepJournal, type StepJournal } from './stepJournal.js';
+import type { StepJournal } from './stepJournal.js';
+import { createRedisStepJournal } from './redis/redisStepJournal.js';
 
 export interface OpenedStore {
   store: AsyncRunStore;
@@ -33,5 +34,6 @@ export async function openStore(config: Config, logger: Logger): Promise<OpenedS
   }
   const link = await connectRedis({ url: config.store.redisUrl, logger, startupTimeoutMs: config.store.redisStartupTimeoutMs });
   const store = createRedisStore({ redis: link.redis, prefix: config.store.redisPrefix, dedupeTtlHours: config.dedupeTtlHours, isUp: () => link.up });
-  return { store, steps: memoryStepJournal(), sqlite: null, redis: link, close: () => link.close() };
+  const steps = createRedisStepJournal({ redis: link.redis, prefix: config.store.redisPrefix, dedupeTtlHours: config.dedupeTtlHours });
+  return { store, steps, sqlite: null, redis: link, close: () => link.close() };
 }

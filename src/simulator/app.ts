@@ -89,6 +89,9 @@ export function createSimulatorApp(sim: PortSimulator, opts: SimulatorAppOptions
 
     const latency = sim.faults.latencyFor(req.method, op.template);
     if (latency > 0) await sleep(latency);
+    // The caller hung up while the simulated latency ran (its process was killed): nobody reads an answer,
+    // and its body can no longer be read, so it is neither handled nor counted as a malformed request.
+    if (req.socket.destroyed) return;
     const injected = sim.faults.take(req.method, op.template);
 
     const read = await readBody(req, res);
