@@ -42,7 +42,15 @@ interface Queued {
   outcome: unknown;
 }
 
-export function sqliteAsyncStore(opts: SqliteAsyncStoreOptions): AsyncRunStore {
+export interface SqliteAsyncRunStore extends AsyncRunStore {
+  /**
+   * Executes and commits the queued calls now (their promises settle as usual): for code that writes to
+   * the same file synchronously (the step journal) and must come after them without awaiting them.
+   */
+  flush(): void;
+}
+
+export function sqliteAsyncStore(opts: SqliteAsyncStoreOptions): SqliteAsyncRunStore {
   const { store } = opts;
   const now = opts.now ?? Date.now;
   // Without transactions a batch could not commit as one: every write commits on its own.
@@ -141,6 +149,7 @@ export function sqliteAsyncStore(opts: SqliteAsyncStoreOptions): AsyncRunStore {
   };
 
   return {
+    flush,
     accept(run, at, maxQueued, startAs) {
       return submit((): 'accepted' | 'duplicate' | 'full' => {
         if (maxQueued > 0) {

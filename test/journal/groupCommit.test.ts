@@ -218,6 +218,16 @@ describe('group commit (SQLite async store)', () => {
     expect(commits()).toBe(1);
   });
 
+  it('when flush() is called with writes waiting, then they are committed before it returns', async () => {
+    const dir = tempDir();
+    const sync = openSync(dir);
+    const store = sqliteAsyncStore({ store: sync });
+    const accepted = store.accept(newRun('r_1'), 1, 0);
+    store.flush();
+    expect(committedRuns(reader(dir))).toEqual(['r_1']);
+    expect(await accepted).toBe('accepted');
+  });
+
   it('when the store is closed with writes waiting, then they commit first and resolve', async () => {
     const dir = tempDir();
     const { store } = openCounted(dir);
