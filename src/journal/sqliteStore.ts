@@ -309,9 +309,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
  * transaction's own function pass through unchanged.
  */
 function asJournalErrors(store: SqliteRunStore, file: string, dataDir: string | null): SqliteRunStore {
-  // By message, not `instanceof TypeError`: the native addon throws it from its own realm (as under jest's vm).
-  const isSqliteFailure = (err: unknown): boolean =>
-    err instanceof Database.SqliteError || /database connection is not open/.test(String((err as { message?: unknown } | null)?.message));
+  // By name and message, not only by class: the native addon keeps the SqliteError class of the first module
+  // instance that loaded it and throws its TypeError from its own realm (both differ under jest's vm).
+  const isSqliteFailure = (err: unknown): boolean => {
+    const e = err as { name?: unknown; message?: unknown } | null;
+    return err instanceof Database.SqliteError || e?.name === 'SqliteError' || /database connection is not open/.test(String(e?.message));
+  };
   const wrapped = { ...store } as Record<string, unknown>;
   for (const [name, value] of Object.entries(store)) {
     if (typeof value !== 'function') continue;
