@@ -5,8 +5,10 @@
 // benchmark is skipped and the report says why (also when the build has no Redis backend).
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { GROUP_VARIANT_LABELS, formatGroupCommit, runGroupCommitBench, type GroupCommitResult, type GroupLoadResult } from './groupCommit.js';
 import { formatIngest, runIngest, type IngestResult } from './ingest.js';
 import { formatJournal, runJournalBench, type JournalResult } from './journal.js';
+import { formatJournalHttp, runJournalHttpBench, type JournalHttpResult } from './journalHttp.js';
 import { describeMachine } from './lib/machine.js';
 import { envNumber, progress } from './lib/main.js';
 import { fmt, fmtRange, summarize } from './lib/stats.js';
@@ -28,6 +30,14 @@ for (let i = 1; i <= repeats; i++) {
   journal.push(runJournalBench());
   console.log(formatJournal(journal[journal.length - 1]));
 }
+
+progress('group commit in process (accepts and whole runs per commit mode, interleaved)');
+const groupCommit = await runGroupCommitBench();
+console.log(formatGroupCommit(groupCommit));
+
+progress('journal over HTTP (node:http floor vs floor + journal per commit mode, interleaved)');
+const journalHttp = await runJournalHttpBench();
+console.log(formatJournalHttp(journalHttp));
 
 const memory: MemoryResult[] = [];
 for (let i = 1; i <= repeats; i++) {
@@ -54,11 +64,52 @@ if (scaleSkipped) {
   console.log(formatScale(scale));
 }
 
-writeFileSync(reportPath, renderReport({ ingest, journal, memory, reporter, scale, scaleSkipped, elapsedS: (Date.now() - started) / 1000 }));
+writeFileSync(
+  reportPath,
+  renderReport({ ingest, journal, groupCommit, journalHttp, memory, reporter, scale, scaleSkipped, elapsedS: (Date.now() - started) / 1000 }),
+);
 progress(`wrote ${reportPath}`);
 
 function row(figure: string, values: number[], digits = 0, unit = ''): string {
   return `| ${figure} | ${fmtRange(summarize(values), digits)}${unit ? ` ${unit}` : ''} | ${values.length} |`;
+}
+
+function renderGroupCommit(g: GroupCommitResult, h: JournalHttpResult): string {
+  const rows = (x: GroupLoadResult) =>
+    x.variants
+      .map((v) => `| ${GROUP_VARIANT_LABELS[v]} | ${fmtRange(summarize(x.perSec[v] ?? []))} | ${fmt(x.commitsPer[v] ?? Number.NaN, 3)} | ${x.perSec[v]?.length ?? 0} |`)
+      .join('\n') + `\n| 'turn' / 'each', per round | ${fmtRange(summarize(x.turnOverEach), 2)} | | ${x.turnOverEach.length} |`;
+  const ho = h.options;
+  return `## Group commit (SQLite journal)
+
+The async store (\`sqliteAsyncStore\`) executes the writes of one event-loop turn as one SQLite transaction
+and settles each call after that commit (\`commit: 'turn'\`, the default); \`'each'\` commits every call on
+its own, \`'microtask'\` groups per microtask checkpoint, "before" is the adapter before group commit.
+
+In process, ${g.options.inflight} callers in flight (each awaits its call, then starts the next), ${g.options.rounds}
+interleaved rounds of ${g.options.roundSeconds} s: \`accept()\` alone, then a run's whole journal life (accept, claim,
+3 awaited log appends, final status with its outbox op, delivery receipt: 7 writes).
+
+| accept() alone | accepts/s: min / median / max | commits per accept | n |
+| --- | --- | --- | --- |
+${rows(g.accepts)}
+
+| a run's journal life | runs/s: min / median / max | commits per run | n |
+| --- | --- | --- | --- |
+${rows(g.lifecycle)}
+
+Over HTTP: the bare node:http floor, and the same floor journaling every delivery through
+\`sqliteAsyncStore.accept\` before its 202 (\`bench/targets/journalHttp.ts\`), one process per target,
+${ho.connections} connections, ${h.deliveryBytes}-byte signed deliveries, ${ho.rounds} interleaved rounds of ${ho.roundSeconds} s. Here each
+delivery arrives in its own I/O callback, which ends a microtask checkpoint: only \`'turn'\` groups them.
+
+| target | deliveries/s: min / median / max | / floor, per round | deliveries per commit | n |
+| --- | --- | --- | --- | --- |
+| bare node:http floor | ${fmtRange(summarize(h.perSec.floor))} | | | ${h.perSec.floor.length} |
+${(['before', 'each', 'microtask', 'turn'] as const)
+  .map((v) => `| ${GROUP_VARIANT_LABELS[v]} | ${fmtRange(summarize(h.perSec[v]))} | ${fmtRange(summarize(h.ratio[v]), 2)} | ${fmt(h.batch[v], 1)} | ${h.perSec[v].length} |`)
+  .join('\n')}
+${h.problems.length ? `\nAnswers other than 202: ${h.problems.join('; ')}.\n` : ''}`;
 }
 
 function renderScale(s: ScaleResult | null, skipped: string | null): string {
@@ -97,6 +148,8 @@ ${s.problems.length ? `\nAnswers other than 202: ${s.problems.join('; ')}.\n` : 
 function renderReport(r: {
   ingest: IngestResult;
   journal: JournalResult[];
+  groupCommit: GroupCommitResult;
+  journalHttp: JournalHttpResult;
   memory: MemoryResult[];
   reporter: ReporterResult[];
   scale: ScaleResult | null;
@@ -108,6 +161,7 @@ function renderReport(r: {
   const rep0 = r.reporter[0];
   const problems = [
     ...ing.problems.map((p) => `ingest ${p}`),
+    ...r.journalHttp.problems.map((p) => `journal over HTTP ${p}`),
     ...r.memory.filter((x) => x.problems).map((x) => `memory: ${x.problems}`),
     ...r.reporter.filter((x) => x.problems).map((x) => `reporter: ${x.problems}`),
   ];
@@ -178,6 +232,8 @@ above are what this design costs, measured.
 ${row('write p50 (µs)', r.journal.map((x) => x.latencyUs.p50), 1)}
 ${row('write p99 (µs)', r.journal.map((x) => x.latencyUs.p99), 1)}
 ${row('writes per second', r.journal.map((x) => x.insertsPerSec))}
+
+${renderGroupCommit(r.groupCommit, r.journalHttp)}
 
 ## Memory
 

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export type TargetName = 'floor-http' | 'floor-express' | 'simulator' | 'service';
+export type TargetName = 'floor-http' | 'floor-express' | 'simulator' | 'service' | 'journal-http';
 
 export interface Target {
   name: TargetName;

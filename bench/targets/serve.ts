@@ -4,6 +4,7 @@
 import process from 'node:process';
 import { startExpressFloor, startHttpFloor } from '../floors.js';
 import { closeGate, releaseGate } from '../lib/gate.js';
+import { startJournalHttpTarget } from './journalHttp.js';
 import { startServiceTarget, startSimulatorTarget } from './service.js';
 
 interface Running {
@@ -26,6 +27,8 @@ async function start(name: string): Promise<Running> {
       return startSimulatorTarget(process.env);
     case 'service':
       return startServiceTarget(process.env);
+    case 'journal-http':
+      return startJournalHttpTarget(process.env);
     default:
       throw new Error(`unknown target ${name}`);
   }

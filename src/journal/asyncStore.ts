@@ -28,8 +28,10 @@ export type Fence = string | null;
 export interface AsyncRunStore {
   /**
    * Journals a new run, atomically with the duplicate check: 'accepted', 'duplicate' (this run id is
-   * known, also from another replica and after its job is gone), or 'full' (MAX_QUEUED_RUNS waiting).
-   * `startAs`: journaled already running, claimed by that owner, in the same step (a synchronized run).
+   * known, also from another replica and after its job is gone), or 'full' (`maxQueued` runs waiting;
+   * 0: no bound). Resolves once the run is durable. With `startAs`, the run is journaled already running
+   * (as `claim` would start it) and owned by that fence, in the same atomic step; it is then not counted
+   * as waiting, but the bound still applies to its acceptance.
    */
   accept(run: NewRun, now: number, maxQueued: number, startAs?: Fence): Promise<'accepted' | 'duplicate' | 'full'>;
   get(runId: string): Promise<RunRecord | undefined>;

@@ -184,6 +184,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
   });
   // One wrapper for every store.transaction(fn): db.transaction() builds five functions per call.
   const inTransaction = db.transaction((fn: () => unknown) => fn());
+  // Inside one store.transaction (a group commit of many accepts) the file is checked by the first accept
+  // only: the whole transaction commits to that file or not at all.
+  let transactionDepth = 0;
+  let fileChecked = false;
   const completeMany = db.transaction((seqs: number[], outcome: OpOutcome, now: number) => {
     for (const seq of seqs) q.complete.run(outcome.ok ? 'done' : 'failed', outcome.ok ? null : outcome.error, now, seq);
   });
@@ -193,8 +197,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
     database: db,
     accept(run, now) {
       // A run accepted into a deleted or replaced journal would be lost at the next start (a stat is ~2 µs).
-      const problem = fileProblem();
-      if (problem) throw unavailable(file, dataDir, new Error(problem));
+      if (!fileChecked) {
+        const problem = fileProblem();
+        if (problem) throw unavailable(file, dataDir, new Error(problem));
+        fileChecked = transactionDepth > 0;
+      }
       return q.accept.run(run.runId, run.action, JSON.stringify(run.invocation), run.synchronized ? 1 : 0, now).changes === 1;
     },
     get(runId) {
@@ -239,7 +246,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
       return row ? (JSON.parse(row.op) as { message: string }).message : null;
     },
     transaction(fn) {
-      return inTransaction(fn) as ReturnType<typeof fn>;
+      transactionDepth++;
+      try {
+        return inTransaction(fn) as ReturnType<typeof fn>;
+      } finally {
+        if (--transactionDepth === 0) fileChecked = false;
+      }
     },
     recordResult(runId, result) {
       let json: string | null = null;
@@ -297,8 +309,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
  * transaction's own function pass through unchanged.
  */
 function asJournalErrors(store: SqliteRunStore, file: string, dataDir: string | null): SqliteRunStore {
-  const isSqliteFailure = (err: unknown): boolean =>
-    err instanceof Database.SqliteError || (err instanceof TypeError && /database connection is not open/.test(err.message));
+  // By name and message, not only by class: the native addon keeps the SqliteError class of the first module
+  // instance that loaded it and throws its TypeError from its own realm (both differ under jest's vm).
+  const isSqliteFailure = (err: unknown): boolean => {
+    const e = err as { name?: unknown; message?: unknown } | null;
+    return err instanceof Database.SqliteError || e?.name === 'SqliteError' || /database connection is not open/.test(String(e?.message));
+  };
   const wrapped = { ...store } as Record<string, unknown>;
   for (const [name, value] of Object.entries(store)) {
     if (typeof value !== 'function') continue;

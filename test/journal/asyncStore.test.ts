@@ -43,6 +43,21 @@ function contract(open: Open): void {
     expect((await a.listRuns('running')).map((r) => r.runId)).toEqual(['r_1']);
   });
 
+  it('when a run is accepted with startAs, then it is journaled running, owned by that fence, and not counted as waiting', async () => {
+    const { a, b } = await open();
+    expect(await a.accept({ ...newRun('r_1'), synchronized: true }, 10, 5, 'w1')).toBe('accepted');
+    expect(await b.get('r_1')).toMatchObject({ state: 'running', acceptedAt: 10, startedAt: 10, synchronized: true });
+    expect(await b.countRuns('queued')).toBe(0);
+    expect((await b.listRuns('running')).map((r) => r.runId)).toEqual(['r_1']);
+    expect(await a.accept(newRun('r_1'), 11, 5, 'w1')).toBe('duplicate');
+    await a.appendOp('r_1', { kind: 'log', message: 'mine' }, 12, 'w1');
+    await expect(a.appendOp('r_1', { kind: 'log', message: 'not mine' }, 12, 'w2')).rejects.toMatchObject({ code: 'run_fenced' });
+    // The owner it was started as died: another worker claiming it finds it interrupted.
+    expect(await b.claim('r_1', 'w2', 13)).toBe('interrupted');
+    expect(await a.accept(newRun('r_2'), 14, 0, null)).toBe('accepted');
+    expect(await a.stateOf('r_2')).toBe('running');
+  });
+
   it('when a running run is claimed again, then the claim says interrupted and the first owner is fenced off its writes', async () => {
     const { a, b } = await open();
     expect(await a.claim('r_nope', 'w1', 1)).toBe('missing');
@@ -131,13 +146,13 @@ function contract(open: Open): void {
   });
 }
 
-describe('async store contract on SQLite', () => {
+describe.each(['turn', 'microtask', 'each'] as const)('async store contract on SQLite, commit per %s', (commit) => {
   const opened: AsyncRunStore[] = [];
   afterEach(async () => {
     for (const s of opened.splice(0)) await s.close();
   });
   contract(async () => {
-    const store = sqliteAsyncStore({ store: openSqliteStore({ path: ':memory:' }) });
+    const store = sqliteAsyncStore({ store: openSqliteStore({ path: ':memory:' }), commit });
     opened.push(store);
     return { a: store, b: store };
   });

@@ -134,9 +134,21 @@ export function createRedisStore(opts: RedisStoreOptions): AsyncRunStore {
 
   return {
     async accept(r, now, maxQueued, startAs) {
-      const start = startAs === undefined ? '' : `=${startAs ?? ''}`;
+      const start = startAs === undefined ? '0' : '1';
       const answer = await fast(() =>
-        run.accept(k.run(r.runId), k.idx('queued'), k.idx('running'), r.runId, r.action ?? '', JSON.stringify(r.invocation), r.synchronized ? '1' : '0', now, maxQueued, start),
+        run.accept(
+          k.run(r.runId),
+          k.idx('queued'),
+          k.idx('running'),
+          r.runId,
+          r.action ?? '',
+          JSON.stringify(r.invocation),
+          r.synchronized ? '1' : '0',
+          now,
+          maxQueued,
+          start,
+          startAs ?? '',
+        ),
       );
       return answer === 1 ? 'accepted' : answer === 0 ? 'duplicate' : 'full';
     },

@@ -58,8 +58,8 @@ end
 
 export const SCRIPTS = {
   /**
-   * KEYS run, idxQueued, idxRunning · ARGV runId, action, invocation, sync, now, maxQueued, start ('' = queued,
-   * '=<owner>' = already running, claimed by owner) → 1 accepted, 0 duplicate, -1 full
+   * KEYS run, idxQueued, idxRunning · ARGV runId, action, invocation, sync, now, maxQueued, start ('1': journal
+   * it running, as claim does), owner → 1 accepted, 0 duplicate, -1 full
    */
   accept: {
     numberOfKeys: 3,
@@ -67,12 +67,13 @@ export const SCRIPTS = {
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local max = tonumber(ARGV[6])
 if max > 0 and redis.call('ZCARD', KEYS[2]) >= max then return -1 end
-redis.call('HSET', KEYS[1], 'action', ARGV[2], 'invocation', ARGV[3], 'sync', ARGV[4], 'state', 'queued', 'acceptedAt', ARGV[5])
-if ARGV[7] == '' then
-  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
-else
-  redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[5], 'owner', string.sub(ARGV[7], 2))
+redis.call('HSET', KEYS[1], 'action', ARGV[2], 'invocation', ARGV[3], 'sync', ARGV[4], 'acceptedAt', ARGV[5])
+if ARGV[7] == '1' then
+  redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[5], 'owner', ARGV[8])
   redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], 'state', 'queued')
+  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
 end
 return 1`,
   },
