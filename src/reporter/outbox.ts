@@ -104,6 +104,9 @@ interface Deferred {
   reject(err: unknown): void;
 }
 
+/** How many turns a new lane waits for its run's reports to stop coming back to back. */
+const MAX_QUIET_WAIT_TURNS = 8;
+
 const newLane = (mode: LaneMode): Lane => ({ state: 'queued', mode, failures: 0, mergeAfter: 0, refusals: { conflicts: 0, fallbacks: 0 } });
 
 export function createOutbox(opts: OutboxOptions): Outbox {
@@ -361,11 +364,19 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     if (stopped || lanes.has(runId)) return; // a live lane re-reads the view before every request
     const lane = newLane(mode);
     lanes.set(runId, lane);
-    // Start after the caller's current burst of reports (awaited or not), so consecutive PATCHes and a
-    // final status journaled together can merge into one request.
-    setImmediate(() => {
-      if (!stopped && lanes.get(runId) === lane) enqueue(runId, lane);
-    });
+    // Start after the caller's current burst of reports (awaited or not: each journaled call settles a
+    // turn later, at its group commit), so consecutive PATCHes and a final status made back to back merge
+    // into one request. A caller that never pauses is not waited for beyond a few turns.
+    let turns = 0;
+    const startWhenQuiet = (): void => {
+      if (stopped || lanes.get(runId) !== lane) return;
+      if (pending.busy(runId) && turns++ < MAX_QUIET_WAIT_TURNS) {
+        void pending.idle(runId).then(() => setImmediate(startWhenQuiet));
+        return;
+      }
+      enqueue(runId, lane);
+    };
+    setImmediate(startWhenQuiet);
   }
 
   async function drained(runId: string): Promise<void> {

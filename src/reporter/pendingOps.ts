@@ -55,6 +55,16 @@ export class PendingOps {
     return this.serial(runId, () => this.loaded(runId));
   }
 
+  /** True while calls on the run's view are still under way. */
+  busy(runId: string): boolean {
+    return this.chains.has(runId);
+  }
+
+  /** Resolves once every call made so far on the run's view has settled. */
+  idle(runId: string): Promise<void> {
+    return (this.chains.get(runId) ?? Promise.resolve()).then(() => undefined);
+  }
+
   /** What the view holds now, without reading the store (empty for a run not loaded). */
   peek(runId: string): OutboxEntry[] {
     return this.byRun.get(runId) ?? [];
