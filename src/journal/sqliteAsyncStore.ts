@@ -178,6 +178,8 @@ export function sqliteAsyncStore(opts: SqliteAsyncStoreOptions): SqliteAsyncRunS
         const state = store.stateOf(runId);
         if (state === undefined) return 'missing';
         if (state === 'finished') return 'finished';
+        // The same owner again: a claim resent (its first answer was lost), not an interruption.
+        if (state === 'running' && fence && owners.get(runId) === fence) return 'started';
         let verdict: ClaimVerdict = 'started';
         if (state === 'running') {
           verdict = 'interrupted';

@@ -52,6 +52,8 @@ function contract(open: Open): void {
     expect(await a.accept(newRun('r_1'), 11, 5, 'w1')).toBe('duplicate');
     await a.appendOp('r_1', { kind: 'log', message: 'mine' }, 12, 'w1');
     await expect(a.appendOp('r_1', { kind: 'log', message: 'not mine' }, 12, 'w2')).rejects.toMatchObject({ code: 'run_fenced' });
+    // The same owner claiming again (a claim resent after a reconnect) still starts it: nothing ran yet.
+    expect(await a.claim('r_1', 'w1', 13)).toBe('started');
     // The owner it was started as died: another worker claiming it finds it interrupted.
     expect(await b.claim('r_1', 'w2', 13)).toBe('interrupted');
     expect(await a.accept(newRun('r_2'), 14, 0, null)).toBe('accepted');

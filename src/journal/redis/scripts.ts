@@ -84,6 +84,9 @@ return 1`,
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
 if state == 'finished' then return 'finished' end
+-- The same owner claiming again is this claim resent after a reconnect (its first answer was lost):
+-- still 'started', not an interruption of a run that never ran.
+if state == 'running' and ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'owner') == ARGV[2] then return 'started' end
 local verdict = 'started'
 if state == 'running' then
   verdict = 'interrupted'
