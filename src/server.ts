@@ -118,6 +118,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       concurrency: config.maxConcurrentRuns,
       lockDurationMs: config.store.lockDurationMs,
       stallIntervalMs: config.store.stallIntervalMs,
+      workerConnection: () => link.duplicate(),
+      // A delivery's run is stored before it is queued: its 202 does not wait for a Redis reconnect.
+      submitTimeoutMs: 2000,
     });
     const queue = bull;
     opened.push(() => queue.close(true));
@@ -147,26 +150,11 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       throw err;
     }
   };
-  const shared = bull;
   const runtime = createRuntime({
     config,
     store,
     steps: journal.steps,
-    ...(shared
-      ? {
-          shared: {
-            submit: (runId: string) => withinMs(shared.submit(runId), 2000, `queueing run ${runId}`),
-            startWorker: (work) => shared.startWorker(work, journal.redis!.duplicate()),
-            stopWorker: () => shared.stopWorker(),
-            hasJob: (runId: string) => shared.hasJob(runId),
-            get inFlight() {
-              return shared.inFlight;
-            },
-          },
-          work: role !== 'web',
-          instanceFence: `sync-${randomUUID()}`,
-        }
-      : {}),
+    ...(bull ? { shared: bull, work: role !== 'web', instanceFence: `sync-${randomUUID()}` } : {}),
     registry,
     reporterFactory,
     lookupAction,
@@ -288,15 +276,6 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   };
 
   return { url, listenPort, config, logger, metrics, simulatorUrl: simulator?.url ?? null, stop, abortNow };
-}
-
-/** Rejects when `p` has not settled within `ms` (a call that would otherwise wait for a reconnect). */
-function withinMs<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function printDevInstructions(logger: Logger, simulatorUrl: string): void {

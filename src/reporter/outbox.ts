@@ -3,6 +3,7 @@
 // lanes of different runs run in parallel, up to maxParallelRuns. A transient failure (no answer, 408,
 // 429, 5xx) keeps the op and retries it with backoff until Port takes it; Port's final "no" is recorded
 // and the lane moves on, so the run's final status still goes out.
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { AsyncRunStore, Fence, OutboxOp } from '../journal/asyncStore.js';
 import type { Logger } from '../logger.js';
@@ -11,7 +12,6 @@ import { CodedError } from '../errors.js';
 import { PortApiError } from '../port/errors.js';
 import { backoffDelay } from '../port/retry.js';
 import type { FinalStatus, PortApi, RunPatch } from '../port/types.js';
-import { randomUUID } from 'node:crypto';
 import { createSender, describeError } from './sender.js';
 import { nextBatch, type Batch, type PortCall } from './mergeOps.js';
 import { PendingOps } from './pendingOps.js';

@@ -35,6 +35,13 @@ export interface BullRunQueueOptions {
   stallIntervalMs: number;
   /** How long failed jobs are kept for inspection (seconds). */
   keepFailedSeconds?: number;
+  /** Opens the worker's own connection (BullMQ blocks on it), when startWorker is not given one. */
+  workerConnection?: () => Redis;
+  /**
+   * How long submit waits for Redis (ioredis would hold the call until a reconnect); past it, submit
+   * rejects and the run, already stored, waits for the queue sweep. Default: no limit.
+   */
+  submitTimeoutMs?: number;
 }
 
 export interface BullRunQueue {
@@ -42,8 +49,8 @@ export interface BullRunQueue {
   submit(runId: string): Promise<void>;
   /** Whether the run has a job in the queue (waiting, active, delayed). */
   hasJob(runId: string): Promise<boolean>;
-  /** Starts a worker on this replica; `connection` must be its own (BullMQ blocks on it). */
-  startWorker(work: RunWork, connection: Redis): void;
+  /** Starts a worker on this replica; `connection` (default: `workerConnection()`) must be its own. */
+  startWorker(work: RunWork, connection?: Redis): void;
   /** Stops taking jobs and waits for those being executed; queued jobs stay in Redis. */
   stopWorker(): Promise<void>;
   readonly inFlight: number;
@@ -67,12 +74,25 @@ export function createBullRunQueue(opts: BullRunQueueOptions): BullRunQueue {
 
   return {
     async submit(runId) {
-      await queue.add(
+      const added = queue.add(
         'run',
         { runId },
         // Completed jobs go at once (the run record dedupes); failed ones stay a while for inspection.
         { jobId: jobIdFor(runId), removeOnComplete: true, removeOnFail: { age: keepFailed }, attempts: 1 },
       );
+      if (opts.submitTimeoutMs === undefined) {
+        await added;
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`queueing run ${runId}: no answer from Redis within ${opts.submitTimeoutMs} ms`)), opts.submitTimeoutMs);
+      });
+      try {
+        await Promise.race([added, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async hasJob(runId) {
       const state = await queue.getJobState(jobIdFor(runId));
@@ -80,6 +100,8 @@ export function createBullRunQueue(opts: BullRunQueueOptions): BullRunQueue {
     },
     startWorker(work, connection) {
       if (worker) return;
+      const own = connection ?? opts.workerConnection?.();
+      if (!own) throw new Error('startWorker needs a connection of its own (or the workerConnection option)');
       worker = new Worker(
         QUEUE_NAME,
         async (job: Job<{ runId: string }>, token?: string) => {
@@ -97,7 +119,7 @@ export function createBullRunQueue(opts: BullRunQueueOptions): BullRunQueue {
           }
         },
         {
-          connection,
+          connection: own,
           prefix: opts.prefix,
           concurrency: opts.concurrency,
           lockDuration: opts.lockDurationMs,
