@@ -78,8 +78,6 @@ export interface DispatcherOptions {
 export interface RuntimeDispatcher extends Dispatcher {
   /** Begin running queued jobs (and, with a shared queue and `work`, taking jobs from it). */
   start(): void;
-  /** Runs a job of the shared queue: claims the run, then executes, resumes or finalizes it. */
-  work(runId: string, fence: string): Promise<'paused' | void>;
   /** Queues an already journaled run (recovery); bypasses the queue bound: it was accepted before. */
   resume(record: RunRecord, resumed?: ResumeInfo): void;
   /** Stop accepting, let in-flight runs finish for graceMs, then abort and finalize the rest. */
@@ -340,6 +338,19 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     return { kind: 'accepted', runId, action };
   }
 
+  /** Runs a job of the shared queue: claims the run, then executes, resumes or finalizes it. */
+  async function work(runId: string, fence: string): Promise<'paused' | void> {
+    if (!accepting) return 'paused'; // stopping: the job goes back for another replica
+    const outcome = await track(
+      claimRun(runId, fence).catch((err: unknown) => {
+        // The store is away or fenced this worker off: the job ends; a run left "running" is taken over.
+        logger.error('a run job failed outside the handler', { runId, error: publicMessage(err) });
+        return null;
+      }),
+    );
+    return outcome === 'paused' ? 'paused' : undefined;
+  }
+
   const dispatcher: RuntimeDispatcher = {
     async dispatch(received, meta) {
       try {
@@ -359,21 +370,8 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
 
     start() {
       queue.start();
-      if (opts.shared && opts.work !== false) opts.shared.startWorker((runId, fence) => dispatcher.work(runId, fence));
+      if (opts.shared && opts.work !== false) opts.shared.startWorker(work);
     },
-
-    async work(runId, fence) {
-      if (!accepting) return 'paused'; // stopping: the job goes back for another replica
-      const outcome = await track(
-        claimRun(runId, fence).catch((err: unknown) => {
-          // The store is away or fenced this worker off: the job ends; a run left "running" is taken over.
-          logger.error('a run job failed outside the handler', { runId, error: publicMessage(err) });
-          return null;
-        }),
-      );
-      return outcome === 'paused' ? 'paused' : undefined;
-    },
-
     resume(record, resumed) {
       queue.enqueue(job(record, resumed));
     },
