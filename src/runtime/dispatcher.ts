@@ -372,6 +372,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       queue.start();
       if (opts.shared && opts.work !== false) opts.shared.startWorker(work);
     },
+
     resume(record, resumed) {
       queue.enqueue(job(record, resumed));
     },
