@@ -160,7 +160,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   function lostLease(runId: string): void {
     if (!leased.delete(runId)) return;
     logger.warn('another replica took over delivering the reports of a run', { runId, action: pending.knownActionOf(runId) });
-    pending.drop(runId);
+    void pending.drop(runId);
   }
 
   function settle(seqs: number[], outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
@@ -251,7 +251,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     leased.add(runId);
     if (lane.mode === 'adopt' || lane.leaseWasDenied) {
       // Someone else delivered some of these: start from the store, and answer writes it delivered.
-      pending.drop(runId);
+      await pending.drop(runId);
       const left = new Set((await pending.of(runId)).map((e) => e.seq));
       for (const [seq, w] of waiters) if (w.runId === runId && !left.has(seq)) settle([seq], { ok: true, value: undefined });
       lane.leaseWasDenied = false;

@@ -108,9 +108,15 @@ export class PendingOps {
     });
   }
 
-  /** Forgets the view of a run (another replica delivered it meanwhile): the next read loads it again. */
-  drop(runId: string): void {
-    this.byRun.delete(runId);
+  /**
+   * Forgets the view of a run (another replica delivered it meanwhile): the next read loads it again. In
+   * the run's chain like every other call: dropped under an append in flight, the append would start a
+   * view of its own op alone and the ops before it would go out after it.
+   */
+  drop(runId: string): Promise<void> {
+    return this.serial(runId, async () => {
+      this.byRun.delete(runId);
+    });
   }
 
   /** The action of a run: as the reporter named it, or as journaled (a run resumed after a restart). */

@@ -45,4 +45,29 @@ describe('PendingOps', () => {
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
     store.close();
   });
+
+  it('when the view is dropped while an append is on its way to the store, then the ops journaled before it still come first', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const journal = sqliteAsyncStore({ store });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The second append reaches the store only when the test lets it (a slow Redis round trip).
+    let appends = 0;
+    const view = new PendingOps({
+      ...journal,
+      appendOp: async (...args: Parameters<typeof journal.appendOp>) => {
+        if (appends++ === 1) await held;
+        return journal.appendOp(...args);
+      },
+    });
+    await view.append('r_1', { kind: 'log', message: 'step 0' }, 1, null);
+    const second = view.append('r_1', { kind: 'log', message: 'step 1' }, 2, null);
+    await new Promise((r) => setImmediate(r));
+    const dropped = view.drop('r_1'); // a lease taken over meanwhile
+    release();
+    await Promise.all([second, dropped]);
+    const messages = (await view.of('r_1')).map((e) => (e.op.kind === 'log' ? e.op.message : e.op.kind));
+    expect(messages).toEqual(['step 0', 'step 1']);
+    store.close();
+  });
 });
