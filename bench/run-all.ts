@@ -211,16 +211,12 @@ The ratio is per round (the targets measured back to back), so machine noise mos
 round is over, so during the round only the ingress path (guards, journal write, enqueue, 202) runs;
 the gap to the full service is what executing and reporting the runs costs the same process.
 
-**Why the full service is far below the target.** The floors do one HTTP exchange per delivery and keep
-nothing. The full service, per delivery, also keeps a durable journal (four SQLite commits per run:
-accept, start, final status with its outbox entry, delivery receipt), runs the handler, and makes a
-second HTTP exchange, the final-status call to Port through got, in the same process on the same two
-cores that the simulator and the load generator share. CPU profiles of the service during its rounds put
-roughly a quarter of its time in SQLite, a quarter in the outbound HTTP call (got and node's client),
-a fifth in Express and body parsing (as in the Express floor) and a tenth in garbage collection. Even
-the ingress path alone (runs parked) costs about 1.7 times the Express floor, mostly the journal write
-that must happen before the 202 and one log line per delivery. The targets are not met; the numbers
-above are what this design costs, measured.
+**What the full service pays beyond the floors.** The floors do one HTTP exchange per delivery and keep
+nothing. The full service, per delivery, also keeps a durable journal: every journal write of one
+event-loop turn (accepts, starts, final statuses with their outbox entries, delivery receipts) shares one
+SQLite transaction (group commit), and each 202 goes out after the commit that holds its run. It also
+runs the handler and makes a second HTTP exchange, the final-status call to Port through got, in the same
+process on the same cores that the simulator and the load generator share.
 
 ## Journal
 
