@@ -178,10 +178,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     steps: opts.steps,
     maxResumes: opts.config.maxResumes,
     execute: (record, fence, resumed) => execute(record, undefined, resumed, fence),
-    finalize: async (record, label, fence) => {
-      await finalizeInterrupted(record, { store, reporterFactory: opts.reporterFactory }, label, fence);
-      return true;
-    },
+    finalize: (record, label, fence) => finalizeInterrupted(record, { store, reporterFactory: opts.reporterFactory }, label, fence),
   });
 
   /** Synchronized runs executing in this process, until their answer is decided and journaled. */

@@ -37,20 +37,20 @@ export interface RecoveryCounts {
   resumed: number;
 }
 
-/** Finalizes an interrupted run FAILURE through its reporter, after logging its last progress. */
+/** Finalizes an interrupted run FAILURE through its reporter, after logging its last progress; false when it already had a final status. */
 export async function finalizeInterrupted(
   record: RunRecord,
   opts: Pick<RecoveryOptions, 'store' | 'reporterFactory'>,
   label = INTERRUPTED_LABEL,
   fence: string | null = null,
-): Promise<void> {
+): Promise<boolean> {
   const action = record.action ?? record.invocation.action ?? '';
   // A synchronized run's status came from our HTTP answer, which never went out: report it through the
   // API now (if Port already failed the run, its 422 counts as finished).
   const reporter = opts.reporterFactory({ runId: record.runId, action, synchronized: false, fence });
   const last = await opts.store.lastLog(record.runId);
   if (last !== null) await reporter.log(`last progress before the restart: ${last}`);
-  await reporter.finalizeIfOpen({ status: 'FAILURE', label });
+  return reporter.finalizeIfOpen({ status: 'FAILURE', label });
 }
 
 export async function recover(opts: RecoveryOptions): Promise<RecoveryCounts> {
