@@ -1,11 +1,11 @@
 // Ack benchmark (`npm run bench:ack`): how long a delivery waits for its 202 while the service is busy
-// running and reporting earlier runs. Paced load (not as fast as answered: a saturating load measures its
-// own queue), every delivery a run of the reporter benchmark's handler (an entity upsert, three log lines,
+// running and reporting earlier runs. Paced, open-loop load (lib/paced.ts: a saturating load, or
+// autocannon's per-second quota, would measure its own queue), every delivery a run of the reporter benchmark's handler (an entity upsert, three log lines,
 // the final status) with 20 ms simulated latency on every Port request, so the slots, the outbox and the
 // journal are all at work while the acks are timed. Target: ack p99 < 20 ms (median over rounds).
 // Env: BENCH_ACK_RATE (150 deliveries/s), BENCH_ROUNDS (5), BENCH_ROUND_SECONDS (3), BENCH_CONNECTIONS (16),
 // BENCH_LATENCY_MS (20).
-import { runLoad, describeProblems } from './lib/load.js';
+import { runPaced } from './lib/paced.js';
 import { envNumber, isMain, progress } from './lib/main.js';
 import { waitDrained } from './lib/promText.js';
 import { startStack } from './lib/stack.js';
@@ -44,7 +44,7 @@ export async function runAck(opts: AckOptions = ackOptionsFromEnv()): Promise<Ac
   const problems: string[] = [];
   try {
     const load = (durationS: number) =>
-      runLoad({ url: stack.service.url, secret: stack.secret, action: 'bench_report', durationS, connections: opts.connections, ratePerSec: opts.ratePerSec });
+      runPaced({ url: stack.service.url, secret: stack.secret, action: 'bench_report', durationS, connections: opts.connections, ratePerSec: opts.ratePerSec });
     progress('ack: warm-up 1 s');
     await load(1);
     await waitDrained(stack.service.url, 60_000);
@@ -54,12 +54,12 @@ export async function runAck(opts: AckOptions = ackOptionsFromEnv()): Promise<Ac
     for (let i = 1; i <= opts.rounds; i++) {
       // Runs of the previous round keep executing and reporting into this one: the service stays busy.
       const r = await load(opts.roundSeconds);
-      const issues = describeProblems(r);
-      if (issues) problems.push(`round ${i}: ${issues}`);
-      p50.push(r.latencyP50Ms);
-      p99.push(r.latencyP99Ms);
+      const other = Object.entries(r.byStatus).filter(([status]) => status !== '202');
+      if (other.length || r.errors) problems.push(`round ${i}: ${[...other.map(([s, n]) => `${n}×${s}`), ...(r.errors ? [`${r.errors} errors`] : [])].join(', ')}`);
+      p50.push(r.p50Ms);
+      p99.push(r.p99Ms);
       rate.push(r.deliveriesPerSec);
-      progress(`ack round ${i}/${opts.rounds}: ${fmt(r.deliveriesPerSec)}/s, ack p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms`);
+      progress(`ack round ${i}/${opts.rounds}: ${fmt(r.deliveriesPerSec)}/s, ack p50 ${fmt(r.p50Ms, 1)} ms, p99 ${fmt(r.p99Ms, 1)} ms`);
     }
     await waitDrained(stack.service.url, 60_000);
     return { options: opts, p50Ms: summarize(p50), p99Ms: summarize(p99), deliveriesPerSec: summarize(rate), problems };

@@ -9,8 +9,6 @@ export interface LoadOptions extends DeliveryOptions {
   /** Send exactly this many requests, then stop. */
   amount?: number;
   connections?: number;
-  /** Paced load: at most this many requests per second over all connections (default: as fast as answered). */
-  ratePerSec?: number;
   /** The status that counts as a delivery (202 accepted). */
   expectStatus?: number;
 }
@@ -34,7 +32,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     url: opts.url,
     connections: opts.connections ?? 16,
     pipelining: 1,
-    ...(opts.ratePerSec !== undefined ? { overallRate: opts.ratePerSec } : {}),
     ...(opts.amount !== undefined ? { amount: opts.amount } : { duration: opts.durationS ?? 3 }),
     timeout: 30,
     requests: signedRequests(opts),
