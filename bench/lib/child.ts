@@ -46,10 +46,14 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startTarget(name: TargetName, env: Record<string, string>, startTimeoutMs = 30_000, cpuProfileDir?: string): Promise<Target> {
+/**
+ * `serveScript`: another build's targets/serve.js (a before/after comparison runs the other build's service
+ * from its own dist-bench).
+ */
+export async function startTarget(name: TargetName, env: Record<string, string>, startTimeoutMs = 30_000, cpuProfileDir?: string, serveScript = SERVE): Promise<Target> {
   // BENCH_CPU_PROF_DIR=<dir>: every target writes a V8 CPU profile there when it exits (open in Chrome DevTools).
   const profileDir = cpuProfileDir ?? process.env.BENCH_CPU_PROF_DIR;
-  const child = fork(SERVE, [name], {
+  const child = fork(serveScript, [name], {
     execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     // Only what we pass: a developer's shell PORT_* variables must not leak into the measured service.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

@@ -15,6 +15,8 @@ export interface StackOptions {
   serviceEnv?: Record<string, string>;
   /** Only the service writes a V8 CPU profile, into this directory, when it exits. */
   serviceProfileDir?: string;
+  /** The service from another build: that checkout's dist-bench/bench/targets/serve.js. */
+  serviceServeScript?: string;
 }
 
 export interface Stack {
@@ -56,7 +58,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // Load rounds must measure ingest, not the queue cap: accepted runs may pile up while Port catches up.
       MAX_QUEUED_RUNS: '1000000',
       ...opts.serviceEnv,
-    }, undefined, opts.serviceProfileDir);
+    }, undefined, opts.serviceProfileDir, opts.serviceServeScript);
   } catch (err) {
     await simulator.kill();
     rmSync(dataDir, { recursive: true, force: true });

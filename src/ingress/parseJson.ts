@@ -1,9 +1,11 @@
 // After the signature: the verified body must be JSON.
 import { CodedError } from '../errors.js';
+import type { ParsedBody } from '../verify/signature.js';
 
-export function parseJsonBody(raw: Buffer): unknown {
+export function parseJsonBody(raw: Buffer): ParsedBody {
+  const text = raw.toString('utf8');
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return { value: JSON.parse(text), text };
   } catch {
     throw new CodedError('invalid_json', 'the body is not valid JSON (the signature matched: check the action\'s body template)');
   }

@@ -52,13 +52,13 @@ export function createWebhookRouter(deps: WebhookDeps): Router {
         rawBody,
         secrets,
       });
-      const body = verified.parsed ? verified.parsed.value : parseJsonBody(rawBody);
+      const { value: body, text: payloadJson } = verified.parsed ?? parseJsonBody(rawBody);
       const urlAction = typeof req.params.action === 'string' ? req.params.action : undefined;
       const invocation = normalizeDelivery({ body, headers: req.headers, urlAction });
       // Payloads may hold user data: debug only.
       if (logger.isDebugEnabled()) scope.log.debug('delivery payload', { runId: invocation.runId, action: invocation.action, payload: maskSecretInputs(body) });
 
-      const result = await dispatcher.dispatch(invocation, { requestId });
+      const result = await dispatcher.dispatch(invocation, { requestId, payloadJson });
       const outcome = sendDispatchResult(res, result);
       metrics.deliveries.inc({ outcome });
       logger.info(`delivery ${outcome}`, { requestId, runId: invocation.runId, action: (result.kind === 'accepted' && result.action) || invocation.action, outcome });

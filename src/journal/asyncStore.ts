@@ -6,18 +6,11 @@
 // owner that lost the run (another worker claimed it after its lock expired) is fenced: its appends and
 // its final status are refused with `run_fenced`. A run's outbox is delivered by whoever holds its outbox
 // lease, so a dead replica's owed reports are taken over once the lease expires.
-import type { Invocation } from '../normalize/invocation.js';
 import type { FinalStatus } from '../port/types.js';
-import type { OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState } from './store.js';
+import type { NewRun, OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState } from './store.js';
 
-export type { OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState };
+export type { NewRun, OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState };
 
-export interface NewRun {
-  runId: string;
-  action: string | null;
-  invocation: Invocation;
-  synchronized: boolean;
-}
 
 /** What claiming a run found: it was waiting (started now), its last owner died, or it is over. */
 export type ClaimVerdict = 'started' | 'interrupted' | 'finished' | 'missing';

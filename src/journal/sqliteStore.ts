@@ -8,8 +8,8 @@ import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CodedError } from '../errors.js';
-import type { Invocation } from '../normalize/invocation.js';
 import type { FinalStatus } from '../port/types.js';
+import { decodeInvocation, encodeInvocation } from './invocationJson.js';
 import { migrate } from './migrations.js';
 import type { JournalSize, OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState, RunStore } from './store.js';
 
@@ -67,7 +67,7 @@ function toRecord(r: RunRow): RunRecord {
   return {
     runId: r.run_id,
     action: r.action,
-    invocation: JSON.parse(r.invocation) as Invocation,
+    invocation: decodeInvocation(r.invocation),
     synchronized: r.synchronized === 1,
     state: r.state,
     acceptedAt: r.accepted_at,
@@ -202,7 +202,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteRunStore {
         if (problem) throw unavailable(file, dataDir, new Error(problem));
         fileChecked = transactionDepth > 0;
       }
-      return q.accept.run(run.runId, run.action, JSON.stringify(run.invocation), run.synchronized ? 1 : 0, now).changes === 1;
+      return q.accept.run(run.runId, run.action, encodeInvocation(run.invocation, run.payloadJson), run.synchronized ? 1 : 0, now).changes === 1;
     },
     get(runId) {
       const row = q.get.get(runId);

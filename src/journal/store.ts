@@ -53,9 +53,18 @@ export interface OutboxEntry {
 
 export type OpOutcome = { ok: true } | { ok: false; error: string };
 
+export interface NewRun {
+  runId: string;
+  action: string | null;
+  invocation: Invocation;
+  synchronized: boolean;
+  /** The JSON text the invocation's payload was parsed from: stored as it is instead of serialised again. */
+  payloadJson?: string;
+}
+
 export interface RunStore {
   /** Journals a new run; false when the run id was already accepted (a duplicate). */
-  accept(run: { runId: string; action: string | null; invocation: Invocation; synchronized: boolean }, now: number): boolean;
+  accept(run: NewRun, now: number): boolean;
   get(runId: string): RunRecord | undefined;
   /** The run's state without reading its invocation (the hot path's duplicate check). */
   stateOf(runId: string): RunState | undefined;

@@ -93,10 +93,16 @@ function inputsOf(body: Obj | undefined): Obj {
   return rest;
 }
 
+/** The parts of an invocation read straight out of its body: the journal stores the body alone and derives them again. */
+export function bodyParts(payload: unknown): Pick<Invocation, 'inputs' | 'entity' | 'trigger'> {
+  const body = obj(payload);
+  return { inputs: inputsOf(body), entity: entityOf(body), trigger: obj(body?.trigger) ?? null };
+}
+
 export function normalizeDelivery(delivery: Delivery): Invocation {
   const body = obj(delivery.body);
   const { runId, fromHeader } = runIdOf(body, delivery.headers);
-  const entity = entityOf(body);
+  const { inputs, entity, trigger } = bodyParts(body);
   const payloadAction = obj(obj(body?.payload)?.action);
   return {
     runId,
@@ -108,9 +114,9 @@ export function normalizeDelivery(delivery: Delivery): Invocation {
       blueprintId(payloadAction?.blueprint) ??
       blueprintId(entity?.blueprint) ??
       null,
-    inputs: inputsOf(body),
+    inputs,
     entity,
-    trigger: obj(body?.trigger) ?? null,
+    trigger,
     payload: delivery.body,
   };
 }

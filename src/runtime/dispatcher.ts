@@ -19,7 +19,7 @@ import type { RunQueue } from './runQueue.js';
 import { createClaimRun } from './claimRun.js';
 import { finalizeInterrupted } from './recovery.js';
 import { logResume, openRunSteps } from './runSteps.js';
-import type { DispatchResult, Dispatcher } from './types.js';
+import type { DispatchMeta, DispatchResult, Dispatcher } from './types.js';
 
 /** Port waits on a synchronized answer (its own limit is undocumented; port-agent's is 30 s): bounded. */
 const SYNC_DRAIN_MAX_MS = 10_000;
@@ -203,7 +203,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
   const runInProgress = (runId: string) =>
     new CodedError('run_in_progress', `synchronized run ${runId} is still running; its answer goes to the first delivery`);
 
-  async function dispatchSync(invocation: Invocation, action: string): Promise<DispatchResult> {
+  async function dispatchSync(invocation: Invocation, action: string, payloadJson: string | undefined): Promise<DispatchResult> {
     const { runId } = invocation;
     const known = await duplicate(runId);
     if (known) return known;
@@ -213,7 +213,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
       // Accepted and started together or not at all: a 503 must leave nothing journaled, or the run would
       // answer 409 to every redelivery and run at the next start with nobody waiting for its answer.
       const fence = opts.instanceFence ?? null;
-      if ((await store.accept({ runId, action, invocation, synchronized: true }, clock.now(), 0, fence)) !== 'accepted') {
+      if ((await store.accept({ runId, action, invocation, synchronized: true, payloadJson }, clock.now(), 0, fence)) !== 'accepted') {
         return (await duplicate(runId)) ?? { kind: 'duplicate', runId };
       }
       syncRunning.add(runId);
@@ -268,7 +268,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
 
   const shuttingDown = () => new CodedError('shutting_down', 'the service is shutting down; Port or the operator can retry the delivery');
 
-  async function dispatchOne(received: Invocation, meta: { requestId: string }): Promise<DispatchResult> {
+  async function dispatchOne(received: Invocation, meta: DispatchMeta): Promise<DispatchResult> {
     const { runId } = received;
     if (!accepting) throw shuttingDown();
     // With the action in the body, the journal insert itself detects a duplicate (INSERT OR IGNORE).
@@ -295,13 +295,15 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     }
     const action = invocation.action as string;
 
-    if (registry.resolve(action, invocation.blueprint)?.handler.synchronized) return dispatchSync(invocation, action);
+    if (registry.resolve(action, invocation.blueprint)?.handler.synchronized) return dispatchSync(invocation, action, meta.payloadJson);
 
     const run = { runId, action, invocation, synchronized: false };
+    // The body's text goes to the journal only: the queued job keeps the parsed invocation alone.
+    const stored = { ...run, payloadJson: meta.payloadJson };
     const full = () => new CodedError('queue_full', `run queue is full (MAX_QUEUED_RUNS=${opts.config.maxQueuedRuns}); the delivery can be retried`);
     if (opts.shared) {
       // The store checks the duplicate, the bound (queued runs across replicas) and journals, in one step.
-      const answer = await store.accept(run, clock.now(), opts.config.maxQueuedRuns);
+      const answer = await store.accept(stored, clock.now(), opts.config.maxQueuedRuns);
       if (answer === 'full') throw full();
       if (answer === 'duplicate') return (await duplicate(runId)) ?? { kind: 'duplicate', runId };
       try {
@@ -322,7 +324,7 @@ export function createDispatcher(opts: DispatcherOptions): RuntimeDispatcher {
     }
     let answer: Awaited<ReturnType<AsyncRunStore['accept']>>;
     try {
-      answer = await store.accept(run, clock.now(), 0);
+      answer = await store.accept(stored, clock.now(), 0);
     } catch (err) {
       place.cancel();
       throw err;

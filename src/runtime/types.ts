@@ -8,10 +8,16 @@ export type DispatchResult =
   | { kind: 'sync'; runId: string; ok: true; result: unknown }
   | { kind: 'sync'; runId: string; ok: false; label: string };
 
+export interface DispatchMeta {
+  requestId: string;
+  /** The JSON text the invocation's payload was parsed from, for the journal to store as it is. */
+  payloadJson?: string;
+}
+
 /**
  * What the ingress hands a normalized delivery to. Throws CodedError `queue_full`, `shutting_down`,
  * `port_unavailable` (the action had to be looked up and Port was unreachable) or `unknown_run`.
  */
 export interface Dispatcher {
-  dispatch(invocation: Invocation, meta: { requestId: string }): Promise<DispatchResult>;
+  dispatch(invocation: Invocation, meta: DispatchMeta): Promise<DispatchResult>;
 }

@@ -12,6 +12,12 @@ import type { HeaderValue } from './timestamp.js';
 
 export type SignedForm = 'raw' | 'compact' | 'ascii_escaped';
 
+/** A JSON body parsed, with the text it was parsed from (the journal stores that text, not a re-serialisation). */
+export interface ParsedBody {
+  value: unknown;
+  text: string;
+}
+
 export interface SignatureCheck {
   /** The x-port-signature header as received. */
   header: HeaderValue;
@@ -26,7 +32,7 @@ export interface VerifiedSignature {
   /** Which form of the body carried the valid signature. */
   form: SignedForm;
   /** The parsed body, when verifying needed it: the JSON guard need not parse 1 MiB twice. */
-  parsed?: { value: unknown };
+  parsed?: ParsedBody;
 }
 
 const MISMATCH_HINT =
@@ -96,9 +102,9 @@ export function verifyPortSignature(check: SignatureCheck): VerifiedSignature {
   if (!looksLikeJson(rawBody)) throw new CodedError('invalid_signature', MISMATCH_HINT);
 
   const text = rawBody.toString('utf8');
-  let parsed: { value: unknown };
+  let parsed: ParsedBody;
   try {
-    parsed = { value: JSON.parse(text) };
+    parsed = { value: JSON.parse(text), text };
   } catch {
     // Not JSON: only the raw form could have been signed. The JSON guard reports it after this one.
     throw new CodedError('invalid_signature', MISMATCH_HINT);

@@ -76,7 +76,7 @@ describe('bodyReadError', () => {
 
 describe('parseJsonBody', () => {
   it('when the bytes are JSON, then the value', () => {
-    expect(parseJsonBody(Buffer.from('[1,"é"]'))).toEqual([1, 'é']);
+    expect(parseJsonBody(Buffer.from('[1,"é"]'))).toEqual({ value: [1, 'é'], text: '[1,"é"]' });
   });
 
   it('when the bytes are not JSON, then invalid_json', () => {

@@ -7,6 +7,7 @@ import { createRedisStore } from '../../src/journal/redis/redisStore.js';
 import { sqliteAsyncStore } from '../../src/journal/sqliteAsyncStore.js';
 import { openSqliteStore } from '../../src/journal/sqliteStore.js';
 import type { Invocation } from '../../src/normalize/invocation.js';
+import { normalizeDelivery } from '../../src/normalize/normalize.js';
 import { describeRedis, dropPrefix, redisClient, testPrefix } from '../redisKit.js';
 
 function invocation(runId: string): Invocation {
@@ -138,6 +139,20 @@ function contract(open: Open): void {
     expect(await b.pendingOps('r_1')).toEqual([]); // Port takes a synchronized run's status from the answer
     await a.recordResult('r_gone', { x: 1 });
     expect(await b.get('r_gone')).toBeUndefined();
+  });
+
+  it('when a run is accepted with its body\'s text, then another handle loads the normalizer\'s invocation from it', async () => {
+    const { a, b } = await open();
+    // As received: spacing, key order and a 2 KB input that the stored form must not hold twice.
+    const payloadJson = `{ "action": "deploy", "context": {"runId": "r_text", "blueprint": "service"}, "trigger": {"by": {"userId": "u"}},
+      "payload": {"entity": {"identifier": "svc-1"}, "properties": {"notes": "${'n'.repeat(2048)}"}} }`;
+    const invocation = normalizeDelivery({ body: JSON.parse(payloadJson), headers: {} });
+    expect(await a.accept({ runId: 'r_text', action: 'deploy', invocation, synchronized: false, payloadJson }, 1, 0)).toBe('accepted');
+    const loaded = (await b.get('r_text'))?.invocation;
+    expect(loaded).toEqual(invocation);
+    expect(loaded?.inputs).toEqual({ notes: 'n'.repeat(2048) });
+    expect(loaded?.entity).toEqual({ identifier: 'svc-1' });
+    expect((await b.listRuns('queued')).map((r) => r.invocation)).toEqual([invocation]);
   });
 
   it('when the store is usable, then check() resolves without writing anything', async () => {

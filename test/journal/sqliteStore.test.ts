@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { JOURNAL_FILE, openSqliteStore, type SqliteRunStore } from '../../src/journal/sqliteStore.js';
 import type { Invocation } from '../../src/normalize/invocation.js';
+import { normalizeDelivery } from '../../src/normalize/normalize.js';
 
 const dirs: string[] = [];
 const stores: SqliteRunStore[] = [];
@@ -34,6 +35,21 @@ afterEach(() => {
 });
 
 describe('openSqliteStore', () => {
+  it('when a run is accepted with its body\'s text, then the row holds that text once and the invocation loads back after a reopen', () => {
+    const dir = tempDir();
+    const notes = 'n'.repeat(2048);
+    const payloadJson = `{"context": {"runId": "r_body"}, "action": "deploy", "payload": {"properties": {"notes": "${notes}"}}}`;
+    const invocation = normalizeDelivery({ body: JSON.parse(payloadJson), headers: {} });
+    const first = open(dir);
+    expect(first.accept({ runId: 'r_body', action: 'deploy', invocation, synchronized: false, payloadJson }, 1)).toBe(true);
+    const row = first.database.prepare<[string], { invocation: string }>('SELECT invocation FROM runs WHERE run_id = ?').get('r_body');
+    expect(row?.invocation).toContain(payloadJson);
+    expect(row?.invocation.split(notes)).toHaveLength(2);
+    first.close();
+
+    expect(open(dir).get('r_body')?.invocation).toEqual(invocation);
+  });
+
   it('when a run id is accepted twice, then only the first accept inserts it', () => {
     const store = open(tempDir());
     expect(accept(store, 'r_1')).toBe(true);

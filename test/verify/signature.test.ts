@@ -95,7 +95,7 @@ describe('verifyPortSignature with port-agent (Python) relays', () => {
     (_n, v) => {
       const expected = JSON.stringify(JSON.parse(v.wire)) === v.signed ? 'compact' : 'ascii_escaped';
       const verified = verifyPortSignature({ header: v['x-port-signature'], timestamp: python._meta['x-port-timestamp'], rawBody: Buffer.from(v.wire), secrets: [python._meta.secret] });
-      expect(verified).toEqual({ form: expected, parsed: { value: JSON.parse(v.wire) } });
+      expect(verified).toEqual({ form: expected, parsed: { value: JSON.parse(v.wire), text: v.wire } });
     },
   );
 

@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CodedError } from '../../errors.js';
-import type { Invocation } from '../../normalize/invocation.js';
 import type { FinalStatus } from '../../port/types.js';
+import { decodeInvocation, encodeInvocation } from '../invocationJson.js';
 import type { AsyncRunStore, ClaimVerdict, OutboxEntry, OutboxOp, RunRecord, RunState } from '../asyncStore.js';
 import { SCRIPTS, type ScriptName } from './scripts.js';
 
@@ -60,7 +60,7 @@ function toRecord(runId: string, h: Record<string, string>): RunRecord | undefin
   return {
     runId,
     action: h.action === '' ? null : (h.action ?? null),
-    invocation: JSON.parse(h.invocation) as Invocation,
+    invocation: decodeInvocation(h.invocation),
     synchronized: h.sync === '1',
     state: h.state as RunState,
     acceptedAt: Number(h.acceptedAt),
@@ -142,7 +142,7 @@ export function createRedisStore(opts: RedisStoreOptions): AsyncRunStore {
           k.idx('running'),
           r.runId,
           r.action ?? '',
-          JSON.stringify(r.invocation),
+          encodeInvocation(r.invocation, r.payloadJson),
           r.synchronized ? '1' : '0',
           now,
           maxQueued,
