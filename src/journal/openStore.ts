@@ -3,6 +3,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { AsyncRunStore } from './asyncStore.js';
+import { startCheckpointer } from './checkpointer.js';
 import { connectRedis, type RedisLink } from './redis/connection.js';
 import { createRedisStore } from './redis/redisStore.js';
 import { sqliteAsyncStore } from './sqliteAsyncStore.js';
@@ -24,12 +25,16 @@ export interface OpenedStore {
 export async function openStore(config: Config, logger: Logger): Promise<OpenedStore> {
   if (config.store.kind === 'sqlite') {
     const sqlite = openSqliteStore({ dataDir: config.dataDir });
+    const checkpointer = startCheckpointer({ database: sqlite.database, file: sqlite.path, logger });
     return {
       store: sqliteAsyncStore({ store: sqlite }),
       steps: openSqliteStepJournal(sqlite.database),
       sqlite,
       redis: null,
-      close: async () => sqlite.close(),
+      close: async () => {
+        await checkpointer.stop();
+        sqlite.close();
+      },
     };
   }
   const link = await connectRedis({ url: config.store.redisUrl, logger, startupTimeoutMs: config.store.redisStartupTimeoutMs });

@@ -9,6 +9,7 @@ import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:
 import path from 'node:path';
 import { CodedError } from '../errors.js';
 import type { FinalStatus } from '../port/types.js';
+import { INLINE_CHECKPOINT_PAGES } from './checkpointer.js';
 import { decodeInvocation, encodeInvocation } from './invocationJson.js';
 import { migrate } from './migrations.js';
 import type { JournalSize, OpOutcome, OutboxEntry, OutboxOp, RunRecord, RunState, RunStore } from './store.js';
@@ -108,7 +109,8 @@ function openDatabase(file: string, dataDir: string | null): Database.Database {
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // Checkpoints (two fsyncs each) every ~40 MB of WAL instead of every ~4 MB: they dominate write cost.
-    if (file !== ':memory:') db.pragma('wal_autocheckpoint = 10000');
+    // The service moves them off the event loop (checkpointer.ts); this is the journal on its own.
+    if (file !== ':memory:') db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
     // Catches a damaged file at start-up rather than in the middle of a run.
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
