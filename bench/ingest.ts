@@ -6,8 +6,8 @@
 // A fourth, diagnostic target splits the cost: the same service whose runs are parked during the round
 // (handlers/park.ts) answers deliveries with no run executing or reporting meanwhile ("ingest only");
 // its runs are released and drained after the round.
-// BENCH_BASELINE=<another checkout, after its `npm run bench:build`> adds that build's service, runs parked,
-// measured in the same rounds (the two parked targets swap order every round): a before/after in one run.
+// BENCH_BASELINE=<another checkout, after its `npm run bench:build`> adds that build's service, full and with
+// runs parked, measured in the same rounds (each pair swaps order every round): a before/after in one run.
 // Env: BENCH_ROUNDS (5), BENCH_ROUND_SECONDS (3), BENCH_WARMUP_SECONDS (1), BENCH_CONNECTIONS (16).
 import path from 'node:path';
 import { startTarget, type Target } from './lib/child.js';
@@ -42,6 +42,9 @@ export interface IngestRound {
   baselineIngestOnly?: number;
   baselineIngestOnlyRatioExpress?: number;
   baselineIngestOnlyCpuUs?: number;
+  /** BENCH_BASELINE's full service: rate and ratio to the Express floor. */
+  baselineService?: number;
+  baselineRatioExpress?: number;
   /** How long the service took to finish reporting the round's runs after the load stopped (ms). */
   drainMs: number | null;
 }
@@ -58,7 +61,7 @@ export interface IngestResult {
   ratioHttp: Summary;
   ingestOnlyRatioExpress: Summary;
   /** BENCH_BASELINE's service, runs parked: its checkout and figures. */
-  baseline?: { dir: string; ingestOnly: Summary; ingestOnlyRatioExpress: Summary; ingestOnlyCpuUs: Summary };
+  baseline?: { dir: string; service: Summary; ratioExpress: Summary; ingestOnly: Summary; ingestOnlyRatioExpress: Summary; ingestOnlyCpuUs: Summary };
   /** CPU µs per delivery, Express floor and runs parked (steadier than rates on a shared machine). */
   expressCpuUs: Summary;
   ingestOnlyCpuUs: Summary;
@@ -88,13 +91,16 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
   const problems: string[] = [];
   let parked: Stack | null = null;
   let baseline: Stack | null = null;
+  let baselineFull: Stack | null = null;
   const baselineDir = process.env.BENCH_BASELINE;
   try {
     parked = await startStack({ serviceEnv: { MAX_CONCURRENT_RUNS: '16' } });
     if (baselineDir) {
       const serviceServeScript = path.resolve(baselineDir, 'dist-bench/bench/targets/serve.js');
       baseline = await startStack({ serviceEnv: { MAX_CONCURRENT_RUNS: '16' }, serviceServeScript });
+      baselineFull = await startStack({ serviceServeScript });
     }
+    const stacks = [stack, parked, ...(baseline ? [baseline] : []), ...(baselineFull ? [baselineFull] : [])];
     const parkedStacks = baseline ? [parked, baseline] : [parked];
     const floorEnv = { BENCH_SECRET: stack.secret };
     const http = await startTarget('floor-http', floorEnv);
@@ -104,15 +110,21 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
 
     const load = async (target: Target, durationS: number): Promise<Loaded> => {
       const parkedStack = parkedStacks.find((s) => s.service === target);
-      const secret = parkedStack ? parkedStack.secret : stack.secret;
+      const secret = stacks.find((s) => s.service === target)?.secret ?? stack.secret;
       const cpuBefore = await target.cpu();
       const r = await runLoad({ url: target.url, secret, action: parkedStack ? PARK_ACTION : ACTION, durationS, connections: opts.connections });
       const cpuUsPerDelivery = (await target.cpu() - cpuBefore) / Math.max(1, r.delivered);
       const issues = describeProblems(r);
-      if (issues) problems.push(`${parkedStack === baseline ? 'baseline (runs parked)' : parkedStack ? 'service (runs parked)' : target.name}: ${issues}`);
+      const name = parkedStack === baseline && baseline ? 'baseline (runs parked)' : parkedStack ? 'service (runs parked)' : target === baselineFull?.service ? 'baseline' : target.name;
+      if (issues) problems.push(`${name}: ${issues}`);
       return { ...r, cpuUsPerDelivery };
     };
-    const drain = async () => waitDrained(stack.service.url, DRAIN_TIMEOUT_MS);
+    const drain = async (s: Stack = stack) => waitDrained(s.service.url, DRAIN_TIMEOUT_MS);
+    /** The full service of `s`, then its drain (ms). */
+    const loadFull = async (s: Stack, durationS: number): Promise<Loaded & { drainMs: number | null }> => {
+      const r = await load(s.service, durationS);
+      return { ...r, drainMs: await drain(s) };
+    };
     /** Load with runs parked, then release them and wait until they are reported. */
     const loadParked = async (s: Stack, durationS: number): Promise<Loaded> => {
       const r = await load(s.service, durationS);
@@ -123,8 +135,8 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
     };
 
     progress(`ingest: warm-up ${opts.warmupSeconds} s per target`);
-    for (const t of [http, express, stack.service]) await load(t, opts.warmupSeconds);
-    await drain();
+    for (const t of [http, express]) await load(t, opts.warmupSeconds);
+    for (const s of baselineFull ? [stack, baselineFull] : [stack]) await loadFull(s, opts.warmupSeconds);
     for (const s of parkedStacks) await loadParked(s, opts.warmupSeconds);
     problems.length = 0; // warm-up (JIT, first token) does not count
 
@@ -132,8 +144,16 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
     for (let i = 1; i <= opts.rounds; i++) {
       const h = await load(http, opts.roundSeconds);
       const e = await load(express, opts.roundSeconds);
-      const s = await load(stack.service, opts.roundSeconds);
-      const drainMs = await drain();
+      let s: Loaded & { drainMs: number | null };
+      let bs: Loaded | undefined;
+      if (baselineFull && i % 2 === 0) {
+        bs = await loadFull(baselineFull, opts.roundSeconds);
+        s = await loadFull(stack, opts.roundSeconds);
+      } else {
+        s = await loadFull(stack, opts.roundSeconds);
+        if (baselineFull) bs = await loadFull(baselineFull, opts.roundSeconds);
+      }
+      const { drainMs } = s;
       let p: Loaded;
       let b: Loaded | undefined;
       if (baseline && i % 2 === 0) {
@@ -157,6 +177,7 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
         ...(b
           ? { baselineIngestOnly: b.deliveriesPerSec, baselineIngestOnlyRatioExpress: b.deliveriesPerSec / e.deliveriesPerSec, baselineIngestOnlyCpuUs: b.cpuUsPerDelivery }
           : {}),
+        ...(bs ? { baselineService: bs.deliveriesPerSec, baselineRatioExpress: bs.deliveriesPerSec / e.deliveriesPerSec } : {}),
       };
       rounds.push(round);
       progress(
@@ -164,6 +185,7 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
           `service ${fmt(round.service)}/s (${fmt(round.ratioExpress, 2)} of express; drained in ${round.drainMs ?? 'n/a'} ms), ` +
           `ingest only ${fmt(round.ingestOnly)}/s (${fmt(round.ingestOnlyRatioExpress, 2)}); CPU µs per delivery: express ${fmt(e.cpuUsPerDelivery)}, ` +
           `ingest only ${fmt(p.cpuUsPerDelivery)}` +
+          (bs ? `; baseline service ${fmt(bs.deliveriesPerSec)}/s (${fmt(round.baselineRatioExpress ?? 0, 2)})` : '') +
           (b ? `; baseline ingest only ${fmt(b.deliveriesPerSec)}/s (${fmt(round.baselineIngestOnlyRatioExpress ?? 0, 2)}), ${fmt(b.cpuUsPerDelivery)} µs` : ''),
       );
     }
@@ -184,6 +206,8 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
         ? {
             baseline: {
               dir: baselineDir,
+              service: summarize(rounds.map((r) => r.baselineService ?? 0)),
+              ratioExpress: summarize(rounds.map((r) => r.baselineRatioExpress ?? 0)),
               ingestOnly: summarize(rounds.map((r) => r.baselineIngestOnly ?? 0)),
               ingestOnlyRatioExpress: summarize(rounds.map((r) => r.baselineIngestOnlyRatioExpress ?? 0)),
               ingestOnlyCpuUs: summarize(rounds.map((r) => r.baselineIngestOnlyCpuUs ?? 0)),
@@ -198,6 +222,7 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
     // Parked runs would only be finalized "interrupted" at shutdown: kill, the journal is a temp dir.
     await parked?.stop({ kill: true });
     await baseline?.stop({ kill: true });
+    await baselineFull?.stop();
   }
 }
 
@@ -215,7 +240,7 @@ export function formatIngest(r: IngestResult): string {
       `${fmtRange(r.ingestOnlyRatioExpress, 2)} of the Express floor (target ≥ 0.85)`,
     `  CPU µs per delivery: Express floor ${fmtRange(r.expressCpuUs)}, runs parked ${fmtRange(r.ingestOnlyCpuUs)}`,
     ...(r.baseline
-      ? [`  baseline (${r.baseline.dir}), runs parked: ${fmtRange(r.baseline.ingestOnly)}/s, ${fmtRange(r.baseline.ingestOnlyRatioExpress, 2)} of the Express floor, ${fmtRange(r.baseline.ingestOnlyCpuUs)} CPU µs per delivery`]
+      ? [`  baseline (${r.baseline.dir}): full service ${fmtRange(r.baseline.service)}/s, ${fmtRange(r.baseline.ratioExpress, 2)} of the Express floor; runs parked: ${fmtRange(r.baseline.ingestOnly)}/s, ${fmtRange(r.baseline.ingestOnlyRatioExpress, 2)} of the Express floor, ${fmtRange(r.baseline.ingestOnlyCpuUs)} CPU µs per delivery`]
       : []),
     ...(r.problems.length ? [`  non-202 answers: ${r.problems.join('; ')}`] : []),
   ].join('\n');
