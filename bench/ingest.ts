@@ -85,6 +85,16 @@ const ACTION = 'bench_succeed';
 const PARK_ACTION = 'bench_park';
 const DRAIN_TIMEOUT_MS = 60_000;
 
+/** Measures ours and, when there is one, the baseline's: the baseline first in even rounds. */
+async function besideBaseline<T>(round: number, measure: (s: Stack) => Promise<T>, ours: Stack, baseline: Stack | null): Promise<[T, T | undefined]> {
+  if (baseline && round % 2 === 0) {
+    const theirs = await measure(baseline);
+    return [await measure(ours), theirs];
+  }
+  const mine = await measure(ours);
+  return [mine, baseline ? await measure(baseline) : undefined];
+}
+
 export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): Promise<IngestResult> {
   const stack = await startStack();
   const targets: Target[] = [];
@@ -144,25 +154,9 @@ export async function runIngest(opts: IngestOptions = ingestOptionsFromEnv()): P
     for (let i = 1; i <= opts.rounds; i++) {
       const h = await load(http, opts.roundSeconds);
       const e = await load(express, opts.roundSeconds);
-      let s: Loaded & { drainMs: number | null };
-      let bs: Loaded | undefined;
-      if (baselineFull && i % 2 === 0) {
-        bs = await loadFull(baselineFull, opts.roundSeconds);
-        s = await loadFull(stack, opts.roundSeconds);
-      } else {
-        s = await loadFull(stack, opts.roundSeconds);
-        if (baselineFull) bs = await loadFull(baselineFull, opts.roundSeconds);
-      }
+      const [s, bs] = await besideBaseline(i, (x) => loadFull(x, opts.roundSeconds), stack, baselineFull);
       const { drainMs } = s;
-      let p: Loaded;
-      let b: Loaded | undefined;
-      if (baseline && i % 2 === 0) {
-        b = await loadParked(baseline, opts.roundSeconds);
-        p = await loadParked(parked, opts.roundSeconds);
-      } else {
-        p = await loadParked(parked, opts.roundSeconds);
-        if (baseline) b = await loadParked(baseline, opts.roundSeconds);
-      }
+      const [p, b] = await besideBaseline(i, (x) => loadParked(x, opts.roundSeconds), parked, baseline);
       const round: IngestRound = {
         http: h.deliveriesPerSec,
         express: e.deliveriesPerSec,
