@@ -50,6 +50,8 @@ export interface Service {
 
 /** How long the outbox may keep delivering after the runs were finalized at shutdown. */
 const SHUTDOWN_FLUSH_MS = 10_000;
+/** After that, how long the requests still in flight get to be answered before the client is closed. */
+const SHUTDOWN_SETTLE_MS = 5_000;
 
 export async function startService(opts: ServiceOptions = {}): Promise<Service> {
   const config = opts.config ?? loadConfig(opts.env ?? process.env);
@@ -250,6 +252,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
       const flushed = await outbox.flush(SHUTDOWN_FLUSH_MS);
       if (!flushed) logger.warn('some reports are still owed to Port: they stay in the journal and go out at the next start');
       outbox.stop();
+      await outbox.settled(SHUTDOWN_SETTLE_MS);
       retention.stop();
       if (portApi instanceof PortClient) portApi.close();
       // Idle keep-alive connections go now; a request still open (a synchronized run waiting on Port)

@@ -77,6 +77,12 @@ export interface Outbox {
   flush(timeoutMs: number): Promise<boolean>;
   /** No new requests (one in flight may finish), backoff timers cancelled. */
   stop(): void;
+  /**
+   * After stop(): resolves once the requests in flight have been answered and their outcome journaled (or
+   * the time is up), so closing the Port client and the store does not cut off a request Port may already
+   * have taken, which would be sent once more at the next start.
+   */
+  settled(timeoutMs: number): Promise<void>;
 }
 
 type LaneState = 'queued' | 'running' | 'backoff';
@@ -94,8 +100,8 @@ interface Lane {
   /** How Port's refusals of the final status went; the body sent instead of the journaled one. */
   refusals: RefusalState;
   finalCall?: PortCall;
-  /** Another holder had the lease: what this process remembers of the run may be stale. */
-  leaseWasDenied?: boolean;
+  /** Another holder had (or may have had) the lease: what this process remembers of the run may be stale. */
+  viewMayBeStale?: boolean;
 }
 
 interface Deferred {
@@ -125,9 +131,11 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const waitingForSlot: string[] = [];
   const waiters = new Map<number, Deferred>();
   const drainWaiters = new Map<string, Array<() => void>>();
-  /** Runs whose outbox lease this process holds (renewed while their lane lives). */
-  const leased = new Set<string>();
+  /** Runs whose outbox lease this process holds (renewed while their lane lives), with when it was last taken or renewed. */
+  const leased = new Map<string, number>();
   let running = 0;
+  /** The lanes sending now (settled() waits for them). */
+  const driving = new Set<Promise<void>>();
   let stopped = false;
   let depth = 0;
   let adoptTimer: NodeJS.Timeout | undefined;
@@ -143,19 +151,36 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   void syncDepth();
 
   // Keeps the leases of live lanes; a lease another holder took (this process was too slow) is given up.
+  const renewEveryMs = Math.max(10, Math.floor(leaseMs / 3));
   const renewal = setInterval(() => {
-    for (const runId of leased) {
-      store.leaseOutbox(runId, holder, leaseMs).then(
-        (held) => {
-          if (!held) lostLease(runId);
-        },
-        () => {
-          // Redis away: the lease may expire meanwhile, and another replica may deliver the same op once more
-        },
-      );
+    for (const runId of leased.keys()) {
+      renewLease(runId).catch(() => {
+        // Redis away: the lease may expire meanwhile; the lane renews it again before its next request
+      });
     }
-  }, Math.max(10, Math.floor(leaseMs / 3)));
+  }, renewEveryMs);
   renewal.unref();
+
+  /**
+   * Renews the run's lease; false when another holder has it now. A lease that may have lapsed since its
+   * last renewal (this process stalled: a blocked event loop, a paused VM) may have been taken over and
+   * given back meanwhile, so the lane reloads the run's ops from the store before it sends another.
+   */
+  async function renewLease(runId: string): Promise<boolean> {
+    const since = leased.get(runId);
+    if (since === undefined) return false;
+    const asked = clock.now();
+    const mayHaveLapsed = asked - since > leaseMs / 2;
+    if (!(await store.leaseOutbox(runId, holder, leaseMs))) {
+      lostLease(runId);
+      return false;
+    }
+    if (!leased.has(runId)) return false; // the lane finished meanwhile
+    leased.set(runId, asked);
+    const lane = lanes.get(runId);
+    if (mayHaveLapsed && lane) lane.viewMayBeStale = true;
+    return true;
+  }
 
   function lostLease(runId: string): void {
     if (!leased.delete(runId)) return;
@@ -198,7 +223,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   function start(runId: string, lane: Lane): void {
     lane.state = 'running';
     running++;
-    drive(runId, lane)
+    const driven = drive(runId, lane)
       .catch((err: unknown) => {
         // A store failure mid-delivery (or the store closed at shutdown under an in-flight request): the
         // ops stay pending. Whoever waits on this run is answered now, and the run is tried again after a
@@ -212,7 +237,11 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         lanes.set(runId, retry);
         backoff(runId, retry);
       })
-      .finally(releaseSlot);
+      .finally(() => {
+        driving.delete(driven);
+        releaseSlot();
+      });
+    driving.add(driven);
   }
 
   /** Rejects the entity writes of a run still waiting on Port's answer and releases its drain waiters. */
@@ -244,19 +273,33 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   /** True when this lane may deliver the run: it holds (or just took) the run's outbox lease. */
   async function takeLease(runId: string, lane: Lane): Promise<boolean> {
     if (leased.has(runId)) return true;
+    const asked = clock.now();
     if (!(await store.leaseOutbox(runId, holder, leaseMs))) {
-      lane.leaseWasDenied = true;
+      lane.viewMayBeStale = true;
       return false;
     }
-    leased.add(runId);
-    if (lane.mode === 'adopt' || lane.leaseWasDenied) {
-      // Someone else delivered some of these: start from the store, and answer writes it delivered.
+    leased.set(runId, asked);
+    if (lane.mode === 'adopt') lane.viewMayBeStale = true;
+    return true;
+  }
+
+  /**
+   * Right before a request: the lease is still this process's, with most of its time left, so no other
+   * replica can take the run over while the request is on its way. A request already in flight when a
+   * lease lapses can still land twice; nothing after it does. False when the run is another's now.
+   */
+  async function holdLeaseForRequest(runId: string, lane: Lane): Promise<boolean> {
+    const since = leased.get(runId);
+    if (since === undefined) return false;
+    if (clock.now() - since >= renewEveryMs && !(await renewLease(runId))) return false;
+    if (lane.viewMayBeStale) {
+      // Someone else may have delivered some of these: start from the store, and answer writes it delivered.
       await pending.drop(runId);
       const left = new Set((await pending.of(runId)).map((e) => e.seq));
       for (const [seq, w] of waiters) if (w.runId === runId && !left.has(seq)) settle([seq], { ok: true, value: undefined });
-      lane.leaseWasDenied = false;
+      lane.viewMayBeStale = false;
     }
-    return true;
+    return leased.has(runId);
   }
 
   /** Sends the run's pending ops until none is left, Port is unreachable (backoff) or the outbox stops. */
@@ -271,7 +314,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     }
     const action = await pending.actionOf(runId);
     while (!stopped) {
-      if (!leased.has(runId)) {
+      if (!(await holdLeaseForRequest(runId, lane))) {
         // The lease went to another replica while this lane waited: it delivers from here.
         lanes.delete(runId);
         releaseDrainWaiters(runId);
@@ -470,6 +513,14 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       waitingForSlot.length = 0;
       // Leases are left to expire: releasing them would need the store, which may be closing now.
       leased.clear();
+    },
+    async settled(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, timeoutMs));
+      });
+      await Promise.race([Promise.all([...driving]), timeout]);
+      clearTimeout(timer);
     },
   };
 }

@@ -239,4 +239,105 @@ describe('createOutbox', () => {
     expect(logMessages(port)).toEqual(['kept']);
     expect(thrown).toBe(2);
   });
+
+  it('when the outbox stops with a request in flight, then settled waits until Port has answered and the answer is journaled', async () => {
+    const port = new FakePort();
+    port.latencyMs = 80;
+    const { store, outbox } = setup({ port });
+    void outbox.append('r_1', { kind: 'log', message: 'in flight' });
+    void outbox.append('r_1', { kind: 'log', message: 'not sent' });
+    await until(() => port.inFlight === 1);
+    outbox.stop();
+    expect(store.countPendingOps()).toBe(2);
+    await outbox.settled(2000);
+    expect(logMessages(port)).toEqual(['in flight']);
+    expect(store.countPendingOps()).toBe(1); // delivered and journaled as such; the next start sends only the rest
+  });
+
+  describe('two replicas on one store', () => {
+    // Both outboxes share one store and one manual clock: the store's lease expiry and the outbox's idea
+    // of its lease's age both follow `clock.t`. The renewal timer (every third of an hour) never fires.
+    function twoReplicas() {
+      const raw = openSqliteStore({ path: ':memory:' });
+      const clock = { t: 1_000_000, now: () => clock.t };
+      const store = sqliteAsyncStore({ store: raw, now: clock.now });
+      const port = new FakePort();
+      const make = (holder: string) => {
+        const outbox = createOutbox({ store, port, clock, logger: silentLogger(), holder, leaseMs: 3_600_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+        cleanup.push(() => outbox.stop());
+        return outbox;
+      };
+      cleanup.push(() => raw.close());
+      return { raw, clock, port, make };
+    }
+
+    it('when a replica stalls past its lease mid-request and another takes the run over and finishes it, then the stalled one sends nothing after the request it had in flight', async () => {
+      const { raw, clock, port, make } = twoReplicas();
+      let releaseHeld!: () => void;
+      const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+      let sentByA = 0;
+      const original = port.addRunLog.bind(port);
+      port.addRunLog = async (runId, body, opts) => {
+        // A's first request is in flight until the test lets it land.
+        if (sentByA++ === 0) await held;
+        return original(runId, body, opts);
+      };
+      const a = make('A');
+      for (const m of ['a', 'b', 'c']) void a.append('r_1', { kind: 'log', message: m });
+      await until(() => sentByA === 1);
+
+      clock.t += 3_600_001; // A's lease has lapsed while its request waits
+      const b = make('B');
+      expect(await b.resumeAll()).toBe(1);
+      await until(() => logMessages(port).length === 3 && raw.countPendingOps() === 0);
+
+      releaseHeld(); // A wakes up: its request lands, then it must see the run is done
+      await until(() => a.pending('r_1') === 0);
+      await new Promise((r) => setTimeout(r, 50));
+      // 'a' was on its way when A's lease lapsed: it lands twice. 'b' and 'c' only once each.
+      expect(logMessages(port)).toEqual(['a', 'b', 'c', 'a']);
+      expect(raw.countPendingOps()).toBe(0);
+    });
+
+    it('when a replica stalls past its lease mid-request while another replica now holds the run, then it gives the run up instead of sending the next op', async () => {
+      const { raw, clock, port, make } = twoReplicas();
+      // The first two requests (A's of 'a', then B's of 'a') are each in flight until the test lets them land.
+      const gates = [0, 1].map(() => {
+        let open!: () => void;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        return { open, opened };
+      });
+      let calls = 0;
+      const original = port.addRunLog.bind(port);
+      port.addRunLog = async (runId, body, opts) => {
+        const gate = gates[calls++];
+        if (gate) await gate.opened;
+        return original(runId, body, opts);
+      };
+      const a = make('A');
+      for (const m of ['a', 'b']) void a.append('r_1', { kind: 'log', message: m });
+      await until(() => calls === 1);
+      clock.t += 3_600_001;
+      const b = make('B');
+      await b.resumeAll();
+      await until(() => calls === 2);
+
+      gates[0].open(); // A's 'a' lands while B holds the lease
+      await until(() => logMessages(port).length === 1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(calls).toBe(2); // A did not send 'b'
+      gates[1].open();
+      await b.flush(2000);
+      expect(logMessages(port)).toEqual(['a', 'a', 'b']);
+      expect(raw.countPendingOps()).toBe(0);
+    });
+  });
 });
+
+async function until(cond: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
