@@ -2,7 +2,7 @@
 // a delivery travels: ingress → dispatcher (registry, run queue, runtime) → reporter → outbox → Port client.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config.js';
 import { CodedError } from './errors.js';
@@ -217,7 +217,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
   // Bind first: if the port is taken, nothing of the journal has been touched. Deliveries that arrive
   // before recovery has read the journal just wait in the (paused) queue.
   const server: Server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+    const s = createServer(app).listen(config.port, '0.0.0.0', () => resolve(s));
     s.once('error', reject);
   }).catch(failStartup);
   opened.push(() => new Promise((resolve) => server.close(resolve)));

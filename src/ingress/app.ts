@@ -1,21 +1,28 @@
-// The whole HTTP surface: the webhook router plus health, readiness and metrics. Anything else is 404.
+// The whole HTTP surface: the webhook routes plus health, readiness and metrics. Anything else is 404.
+// A plain POST /webhook takes the direct node:http path; everything else goes through Express.
+import type { RequestListener } from 'node:http';
 import express from 'express';
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { CodedError } from '../errors.js';
+import { createDelivery } from './delivery.js';
 import type { IngressDeps, ReadinessReport } from './deps.js';
+import { directWebhook } from './directWebhook.js';
 import { requestScope, scopeOf } from './requestId.js';
 import { sendFailure } from './respond.js';
 import { createWebhookRouter } from './webhook.js';
 
-export function createIngressApp(deps: IngressDeps): Express {
+/** The request listener to serve (`http.createServer(listener)`, or supertest's `request(listener)`). */
+export function createIngressApp(deps: IngressDeps): RequestListener {
   const { logger, metrics, readiness } = deps;
   const app = express();
   // No per-response hashing or banner on the hot path.
   app.set('etag', false);
   app.set('x-powered-by', false);
 
+  const webhook = deps.webhook !== false;
+  const delivery = createDelivery(deps);
   app.use(requestScope(logger));
-  if (deps.webhook !== false) app.use(createWebhookRouter(deps));
+  if (webhook) app.use(createWebhookRouter(deps, delivery));
 
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ ok: true });
@@ -52,5 +59,5 @@ export function createIngressApp(deps: IngressDeps): Express {
     if (answer.status >= 500) scopeOf(res, logger).log.error(`request failed: ${err instanceof Error ? err.message : String(err)}`);
   });
 
-  return app;
+  return webhook ? directWebhook(deps, delivery, app) : app;
 }

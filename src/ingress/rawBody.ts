@@ -26,13 +26,15 @@ export function readRawBody(req: Request): Buffer {
   return Buffer.alloc(0);
 }
 
+export function payloadTooLarge(cause?: unknown): CodedError {
+  return new CodedError('payload_too_large', 'the body exceeds WEBHOOK_MAX_BODY_BYTES', undefined, cause === undefined ? undefined : { cause });
+}
+
 /** Maps a body-parser failure to our code; undefined when the error is not a body read error. */
 export function bodyReadError(err: unknown): CodedError | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { type, status } = err as { type?: unknown; status?: unknown };
-  if (type === 'entity.too.large' || status === 413) {
-    return new CodedError('payload_too_large', 'the body exceeds WEBHOOK_MAX_BODY_BYTES', undefined, { cause: err });
-  }
+  if (type === 'entity.too.large' || status === 413) return payloadTooLarge(err);
   if (type === 'stream.not.readable') return new CodedError('body_already_parsed', ALREADY_PARSED, undefined, { cause: err });
   if (typeof type === 'string' || (typeof status === 'number' && status >= 400 && status < 500)) {
     const reason = err instanceof Error ? err.message : String(type);

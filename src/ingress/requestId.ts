@@ -1,6 +1,7 @@
 // Every request gets an id (the caller's x-request-id when it looks sane, else a UUID), echoed back as a
 // response header and bound to a child logger, so every log line about the request carries it.
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 
@@ -14,6 +15,11 @@ export interface RequestScope {
   requestId: string;
   /** A child logger bound to the request id, made on first use (most requests log nothing below info). */
   readonly log: Logger;
+}
+
+/** The scope of a request with these headers: the id is the caller's when it looks sane, else a new one. */
+export function requestScopeFor(headers: IncomingHttpHeaders, logger: Logger): RequestScope {
+  return scope(requestIdFrom(headers['x-request-id']), logger);
 }
 
 function scope(requestId: string, logger: Logger): RequestScope {
@@ -30,9 +36,9 @@ function scope(requestId: string, logger: Logger): RequestScope {
 export function requestScope(logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (res.locals.requestScope === undefined) {
-      const requestId = requestIdFrom(req.headers['x-request-id']);
-      res.setHeader('x-request-id', requestId);
-      res.locals.requestScope = scope(requestId, logger);
+      const s = requestScopeFor(req.headers, logger);
+      res.setHeader('x-request-id', s.requestId);
+      res.locals.requestScope = s;
     }
     next();
   };

@@ -1,6 +1,6 @@
 // The runtime on its real collaborators: SQLite journal (in memory), real reporter and outbox, a real run
 // queue and dispatcher; only Port is an in-memory double (FakePort) and the HTTP layer is the real app.
-import express from 'express';
+import type { RequestListener } from 'node:http';
 import request from 'supertest';
 import { testConfig } from '../../src/config.js';
 import { createIngressApp } from '../../src/ingress/app.js';
@@ -29,7 +29,7 @@ export interface Stack {
   dispatcher: RuntimeDispatcher;
   logger: Logger;
   lines: LogLine[];
-  app: express.Express;
+  app: RequestListener;
   /** POSTs a signed v1 delivery of `runId` for `action` and returns the supertest response. */
   deliver(runId: string, action: string, inputs?: Record<string, unknown>): Promise<request.Response>;
   close(): void;
