@@ -46,10 +46,10 @@ export async function startSimulatorTarget(env: Env): Promise<{ url: string; sto
       const runId = ctx.params.run_id ?? (typeof ctx.query.run_id === 'string' ? ctx.query.run_id : undefined);
       if (runId && runId.startsWith(BENCH_RUN_PREFIX) && !seen.has(runId)) {
         seen.add(runId);
-        if (!sim.run(runId)) sim.createRun({ action: env.BENCH_ACTION ?? 'bench', blueprint: 'service', runId });
+        if (sim.runStatus(runId) === undefined) sim.createRun({ action: env.BENCH_ACTION ?? 'bench', blueprint: 'service', runId });
       }
       const answer = route(ctx);
-      const status = canEnd && runId && !ended.has(runId) ? sim.run(runId)?.status : undefined;
+      const status = canEnd && runId && !ended.has(runId) ? sim.runStatus(runId) : undefined;
       if (status === 'SUCCESS' || status === 'FAILURE') ended.add(runId!);
       return answer;
     };

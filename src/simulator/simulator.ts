@@ -92,6 +92,11 @@ export class PortSimulator {
     return run ? structuredClone(run) : undefined;
   }
 
+  /** The run's status without a snapshot (cheap enough to ask on every request), or undefined. */
+  runStatus(runId: string): SimRun['status'] | undefined {
+    return this.runStore.find(runId)?.status;
+  }
+
   runs(): SimRun[] {
     return structuredClone(this.runStore.all());
   }

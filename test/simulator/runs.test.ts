@@ -85,8 +85,11 @@ describe('simulated Port: runs', () => {
   it('when the final status is patched, then it is accepted once and every later write gets 422', async () => {
     const { app, sim, auth, clock } = await setup();
     const { id } = sim.createRun({ action: 'a' });
+    expect(sim.runStatus(id)).toBe('IN_PROGRESS');
+    expect(sim.runStatus('r_nobody')).toBeUndefined();
     const done = await request(app).patch(`/v1/actions/runs/${id}?version=v2`).set(auth).send({ status: 'SUCCESS', statusLabel: 'done' });
     expect(done.status).toBe(200);
+    expect(sim.runStatus(id)).toBe('SUCCESS');
     expect(done.body.run).toMatchObject({ status: 'SUCCESS', endedAt: new Date(clock.t).toISOString() });
     const again = await request(app).patch(`/v1/actions/runs/${id}`).set(auth).send({ status: 'FAILURE' });
     expect(again.status).toBe(422);
