@@ -62,7 +62,7 @@ check_line 'VOLUME for DATA_DIR' '^VOLUME \["/data"\]'
 check_line 'EXPOSE 3000' '^EXPOSE 3000'
 check_line 'HEALTHCHECK' '^HEALTHCHECK '
 check_line 'the health check probes /healthz' "fetch\\('http://127\\.0\\.0\\.1:'.*/healthz'"
-check_line 'CMD runs node directly' '^CMD \["node", "dist/src/main.js"\]'
+check_line 'CMD runs node directly' '^CMD \["node", "--max-semi-space-size=32", "dist/src/main.js"\]'
 (( FAILED == 0 )) || die "Dockerfile no longer matches the recipe"
 
 # ---- 2. the build context: the working tree's files (tracked and new, not ignored) ----
@@ -117,12 +117,12 @@ else
   fail "NODE_ENV=production without credentials should exit non-zero naming PORT_CLIENT_ID (exit $CODE)"
 fi
 
-# ---- 6. start like CMD ["node", "dist/src/main.js"], probe /healthz, SIGTERM, exit 0 ----
+# ---- 6. start like CMD ["node", "--max-semi-space-size=32", "dist/src/main.js"], probe /healthz, SIGTERM, exit 0 ----
 PORT_NUM="$(free_port)"
 LOG="$WORK/service.log"
 # Port is unreachable on purpose (discard port): /healthz must not depend on it.
 "${RUN_ENV[@]}" PORT="$PORT_NUM" PORT_CLIENT_ID=recipe-client-id PORT_CLIENT_SECRET=recipe-client-secret \
-  PORT_API_URL=http://127.0.0.1:9 node dist/src/main.js >"$LOG" 2>&1 &
+  PORT_API_URL=http://127.0.0.1:9 node --max-semi-space-size=32 dist/src/main.js >"$LOG" 2>&1 &
 CHILD_PID=$!
 
 probe() {

@@ -50,11 +50,14 @@ function exited(child: ChildProcess): Promise<void> {
  * `serveScript`: another build's targets/serve.js (a before/after comparison runs the other build's service
  * from its own dist-bench).
  */
+/** The service runs with the node flags `npm start` and the Dockerfile give it; BENCH_SERVICE_NODE_FLAGS=none drops them. */
+const SERVICE_NODE_FLAGS = process.env.BENCH_SERVICE_NODE_FLAGS === 'none' ? [] : ['--max-semi-space-size=32'];
+
 export async function startTarget(name: TargetName, env: Record<string, string>, startTimeoutMs = 30_000, cpuProfileDir?: string, serveScript = SERVE): Promise<Target> {
   // BENCH_CPU_PROF_DIR=<dir>: every target writes a V8 CPU profile there when it exits (open in Chrome DevTools).
   const profileDir = cpuProfileDir ?? process.env.BENCH_CPU_PROF_DIR;
   const child = fork(serveScript, [name], {
-    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    execArgv: [...(name === 'service' ? SERVICE_NODE_FLAGS : []), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     // Only what we pass: a developer's shell PORT_* variables must not leak into the measured service.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     // The service logs every run at info, as in production; the log goes to /dev/null, the cost stays.
