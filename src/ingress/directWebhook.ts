@@ -9,7 +9,7 @@ import type { Delivery } from './delivery.js';
 import type { WebhookDeps } from './deps.js';
 import { payloadTooLarge } from './rawBody.js';
 import { requestScopeFor } from './requestId.js';
-import { writeAnswer } from './respond.js';
+import { failureAnswer, writeAnswer, type HttpAnswer } from './respond.js';
 
 const DIRECT_ROUTE = /^\/webhook(?:\/([A-Za-z0-9_-]+))?$/;
 
@@ -24,6 +24,14 @@ export function directWebhook(deps: WebhookDeps, delivery: Delivery, fallback: R
   const { logger } = deps;
   const limit = deps.config.webhookMaxBodyBytes;
   return (req: IncomingMessage, res: ServerResponse) => {
+    // What Express's error handler did on the router path: a throw (a logger's, say) still gets an answer.
+    const answer = (make: () => HttpAnswer): void => {
+      try {
+        writeAnswer(res, make());
+      } catch (err) {
+        writeAnswer(res, failureAnswer(err));
+      }
+    };
     const urlAction = directRoute(req);
     if (urlAction === null) {
       fallback(req, res);
@@ -33,7 +41,7 @@ export function directWebhook(deps: WebhookDeps, delivery: Delivery, fallback: R
     res.setHeader('x-request-id', scope.requestId);
     // node's parser has checked the header is a plain number.
     if (Number(req.headers['content-length'] ?? 0) > limit) {
-      writeAnswer(res, delivery.refuse(payloadTooLarge(), scope));
+      answer(() => delivery.refuse(payloadTooLarge(), scope));
       req.resume(); // the rest is read and dropped, so the connection stays usable
       return;
     }
@@ -46,7 +54,7 @@ export function directWebhook(deps: WebhookDeps, delivery: Delivery, fallback: R
       if (size > limit) {
         refused = true;
         chunks.length = 0;
-        writeAnswer(res, delivery.refuse(payloadTooLarge(), scope));
+        answer(() => delivery.refuse(payloadTooLarge(), scope));
         return;
       }
       chunks.push(chunk);
@@ -54,12 +62,15 @@ export function directWebhook(deps: WebhookDeps, delivery: Delivery, fallback: R
     req.once('error', (err: Error) => {
       if (refused) return;
       refused = true;
-      writeAnswer(res, delivery.refuse(new CodedError('invalid_body', `the body could not be read: ${err.message}`, undefined, { cause: err }), scope));
+      answer(() => delivery.refuse(new CodedError('invalid_body', `the body could not be read: ${err.message}`, undefined, { cause: err }), scope));
     });
     req.once('end', () => {
       if (refused) return;
       const rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      void delivery.deliver({ rawBody, rawHeaders: req.rawHeaders, headers: req.headers, urlAction, scope }).then((answer) => writeAnswer(res, answer));
+      delivery.deliver({ rawBody, rawHeaders: req.rawHeaders, headers: req.headers, urlAction, scope }).then(
+        (a) => writeAnswer(res, a),
+        (err: unknown) => writeAnswer(res, failureAnswer(err)),
+      );
     });
   };
 }

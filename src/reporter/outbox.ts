@@ -234,6 +234,8 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         abandon(runId, new CodedError('journal_unavailable', `the run store failed while delivering reports of run ${runId}: ${describeError(err)}`, { runId }, { cause: err }));
         const retry: Lane = newLane(lane.mode);
         retry.failures = lane.failures;
+        // What the failed lane remembered may not match the store any more (a write of it failed).
+        retry.viewMayBeStale = true;
         lanes.set(runId, retry);
         backoff(runId, retry);
       })
@@ -325,6 +327,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         finishLane(runId);
         return;
       }
+      if (stopped) break; // stopped while this lane checked its lease and read its ops
       const batch = journaled.final && lane.finalCall ? { ...journaled, call: lane.finalCall } : journaled;
       let value: unknown;
       try {

@@ -147,4 +147,21 @@ describe('directWebhook', () => {
       await a.close();
     }
   });
+
+  it('when counting or logging a refusal throws, then the delivery is still answered 500 internal_error (not left hanging)', async () => {
+    const deps = makeDeps();
+    const broken = { ...deps.metrics, deliveries: { inc: () => { throw new Error('metrics broke'); } } } as unknown as typeof deps.metrics;
+    const d = { ...deps, metrics: broken };
+    const direct = directWebhook(d, createDelivery(d), () => undefined);
+    const a = await serve(direct);
+    try {
+      const badSig = await a.send({ headers: { ...signed(body), 'x-port-signature': 'v1,AAAA' }, chunks: [body] });
+      expect({ status: badSig.status, body: JSON.parse(badSig.body) }).toEqual({ status: 500, body: { ok: false, error: 'internal_error' } });
+      const big = 'z'.repeat(d.config.webhookMaxBodyBytes + 1);
+      const tooBig = await a.send({ headers: signed(big), chunks: [big] });
+      expect({ status: tooBig.status, body: JSON.parse(tooBig.body) }).toEqual({ status: 500, body: { ok: false, error: 'internal_error' } });
+    } finally {
+      await a.close();
+    }
+  });
 });
