@@ -20,18 +20,19 @@ function directRoute(req: IncomingMessage): string | undefined | null {
   return match ? match[1] : null;
 }
 
+/** What Express's error handler did on the router path: a throw (a logger's, say) still gets an answer. */
+function answerWith(res: ServerResponse, make: () => HttpAnswer): void {
+  try {
+    writeAnswer(res, make());
+  } catch (err) {
+    writeAnswer(res, failureAnswer(err));
+  }
+}
+
 export function directWebhook(deps: WebhookDeps, delivery: Delivery, fallback: RequestListener): RequestListener {
   const { logger } = deps;
   const limit = deps.config.webhookMaxBodyBytes;
   return (req: IncomingMessage, res: ServerResponse) => {
-    // What Express's error handler did on the router path: a throw (a logger's, say) still gets an answer.
-    const answer = (make: () => HttpAnswer): void => {
-      try {
-        writeAnswer(res, make());
-      } catch (err) {
-        writeAnswer(res, failureAnswer(err));
-      }
-    };
     const urlAction = directRoute(req);
     if (urlAction === null) {
       fallback(req, res);
@@ -41,7 +42,7 @@ export function directWebhook(deps: WebhookDeps, delivery: Delivery, fallback: R
     res.setHeader('x-request-id', scope.requestId);
     // node's parser has checked the header is a plain number.
     if (Number(req.headers['content-length'] ?? 0) > limit) {
-      answer(() => delivery.refuse(payloadTooLarge(), scope));
+      answerWith(res, () => delivery.refuse(payloadTooLarge(), scope));
       req.resume(); // the rest is read and dropped, so the connection stays usable
       return;
     }
@@ -54,7 +55,7 @@ export function directWebhook(deps: WebhookDeps, delivery: Delivery, fallback: R
       if (size > limit) {
         refused = true;
         chunks.length = 0;
-        answer(() => delivery.refuse(payloadTooLarge(), scope));
+        answerWith(res, () => delivery.refuse(payloadTooLarge(), scope));
         return;
       }
       chunks.push(chunk);
@@ -62,7 +63,7 @@ export function directWebhook(deps: WebhookDeps, delivery: Delivery, fallback: R
     req.once('error', (err: Error) => {
       if (refused) return;
       refused = true;
-      answer(() => delivery.refuse(new CodedError('invalid_body', `the body could not be read: ${err.message}`, undefined, { cause: err }), scope));
+      answerWith(res, () => delivery.refuse(new CodedError('invalid_body', `the body could not be read: ${err.message}`, undefined, { cause: err }), scope));
     });
     req.once('end', () => {
       if (refused) return;

@@ -486,18 +486,11 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     },
     drained,
     async flush(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, timeoutMs));
-      });
       try {
-        const all = store.runsWithPendingOps().then((runs) => Promise.all(runs.map((runId) => drained(runId))));
-        await Promise.race([all, timeout]);
+        await waitAtMost(store.runsWithPendingOps().then((runs) => Promise.all(runs.map((runId) => drained(runId)))), timeoutMs);
         return (await store.countPendingOps()) === 0;
       } catch {
         return false; // the store is away: what is owed stays there
-      } finally {
-        clearTimeout(timer);
       }
     },
     stop() {
@@ -518,12 +511,20 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       leased.clear();
     },
     async settled(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, timeoutMs));
-      });
-      await Promise.race([Promise.all([...driving]), timeout]);
-      clearTimeout(timer);
+      await waitAtMost(Promise.all([...driving]), timeoutMs);
     },
   };
+}
+
+/** Resolves when `p` settles or `ms` have passed, whichever comes first; rejects only if `p` rejects first. */
+async function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
+  });
+  try {
+    await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
