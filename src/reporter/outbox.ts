@@ -281,7 +281,9 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       return false;
     }
     leased.set(runId, asked);
-    if (lane.mode === 'adopt') lane.viewMayBeStale = true;
+    // Whoever held the lease before may have delivered some of what this process remembers: a view loaded
+    // or appended to while another replica delivered the run (a replica draining at shutdown, an adopter).
+    lane.viewMayBeStale = true;
     return true;
   }
 

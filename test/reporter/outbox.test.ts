@@ -262,13 +262,13 @@ describe('createOutbox', () => {
       const clock = { t: 1_000_000, now: () => clock.t };
       const store = sqliteAsyncStore({ store: raw, now: clock.now });
       const port = new FakePort();
-      const make = (holder: string) => {
-        const outbox = createOutbox({ store, port, clock, logger: silentLogger(), holder, leaseMs: 3_600_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+      const make = (holder: string, own: typeof store = store) => {
+        const outbox = createOutbox({ store: own, port, clock, logger: silentLogger(), holder, leaseMs: 3_600_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
         cleanup.push(() => outbox.stop());
         return outbox;
       };
       cleanup.push(() => raw.close());
-      return { raw, clock, port, make };
+      return { raw, clock, port, make, store };
     }
 
     it('when a replica stalls past its lease mid-request and another takes the run over and finishes it, then the stalled one sends nothing after the request it had in flight', async () => {
@@ -297,6 +297,36 @@ describe('createOutbox', () => {
       // 'a' was on its way when A's lease lapsed: it lands twice. 'b' and 'c' only once each.
       expect(logMessages(port)).toEqual(['a', 'b', 'c', 'a']);
       expect(raw.countPendingOps()).toBe(0);
+    });
+
+    it('when a replica read the ops of a run while another was delivering them and only then gets the lease, then it sends none of what the other delivered', async () => {
+      const { raw, port, make, store } = twoReplicas();
+      const gate = () => {
+        let open!: () => void;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        return { open, opened };
+      };
+      const aSends = gate();
+      const bLeases = gate();
+      let calls = 0;
+      const original = port.addRunLog.bind(port);
+      port.addRunLog = async (runId, body, opts) => {
+        if (calls++ === 0) await aSends.opened;
+        return original(runId, body, opts);
+      };
+      const a = make('A');
+      void a.append('r_1', { kind: 'log', message: 'a' });
+      await until(() => calls === 1); // A holds the lease, its request in flight
+      // B (a replica draining at shutdown) reads the run's ops now, but asks for the lease only later.
+      const b = make('B', { ...store, leaseOutbox: async (...args) => (await bLeases.opened, store.leaseOutbox(...args)) });
+      const flushed = b.flush(2000);
+      await new Promise((r) => setTimeout(r, 30));
+      aSends.open();
+      await until(() => raw.countPendingOps() === 0 && a.pending('r_1') === 0);
+      await new Promise((r) => setTimeout(r, 30)); // A released its lease
+      bLeases.open();
+      expect(await flushed).toBe(true);
+      expect(logMessages(port)).toEqual(['a']);
     });
 
     it('when a replica stalls past its lease mid-request while another replica now holds the run, then it gives the run up instead of sending the next op', async () => {
